@@ -1,0 +1,152 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ClientKafka, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Client as PgClient } from 'pg';
+import { firstValueFrom } from 'rxjs';
+import type { DataSource } from 'typeorm';
+import { kafkaClientConfig } from '@idsync/platform';
+import { GatewayConfig } from '../config/gateway.config';
+import { OUTBOX_CHANNEL } from './outbox-writer';
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  message_key: string;
+  payload: unknown;
+  headers: Record<string, string>;
+}
+
+// One relay publishes at a time (a transaction-scoped advisory lock), so replicas never reorder
+// a resource's changes; the others wait as hot standbys. Batching keeps one relay fast enough.
+const RELAY_LOCK_ID = 0x1d5c_0001;
+
+/**
+ * Publishes committed outbox rows to Kafka with an idempotent producer (acks=all), in commit
+ * order, and marks them published in the same database transaction that locked them. If Kafka
+ * is down the transaction rolls back and the relay retries with backoff; SCIM writes go on.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly producer: ClientKafka;
+  private listener: PgClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private failures = 0;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: GatewayConfig,
+  ) {
+    this.producer = ClientProxyFactory.create({
+      transport: Transport.KAFKA,
+      options: {
+        client: kafkaClientConfig(config, 'idsync-scim-gateway-relay'),
+        producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
+        producerOnlyMode: true,
+        postfixId: '',
+        send: { acks: -1 },
+      },
+    }) as ClientKafka;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listen().catch((err: unknown) => this.logger.warn(`LISTEN failed, polling only: ${String(err)}`));
+    this.schedule(0);
+  }
+
+  /** Runs one drain now (or right after the current one); used by NOTIFY, the poll timer and tests. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((err: unknown) => {
+        this.failures++;
+        this.logger.warn(`outbox publish failed (attempt ${this.failures}): ${err instanceof Error ? err.message : String(err)}`);
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.again && this.failures === 0) {
+          this.again = false;
+          this.wake();
+        } else {
+          this.again = false;
+          this.schedule(this.failures === 0 ? this.config.OUTBOX_POLL_MS : Math.min(30_000, 200 * 2 ** Math.min(this.failures, 8)));
+        }
+      });
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.wake(), ms);
+  }
+
+  private async listen(): Promise<void> {
+    const opts = this.db.options as { url?: string };
+    const client = new PgClient({ connectionString: opts.url });
+    client.on('notification', () => this.wake());
+    client.on('error', (err) => {
+      this.logger.warn(`LISTEN connection lost: ${err.message}`);
+      this.listener = undefined;
+      setTimeout(() => void this.listen().catch(() => undefined), 1_000);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    this.listener = client;
+  }
+
+  /** Publishes batches until the outbox is empty or another relay holds the lock. */
+  private async drain(): Promise<void> {
+    for (;;) {
+      const published = await this.db.transaction(async (tx) => {
+        const [{ locked }] = (await tx.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK_ID])) as Array<{ locked: boolean }>;
+        if (!locked) return 0;
+        const rows = (await tx.query(
+          `SELECT id, topic, message_key, payload, headers FROM outbox
+            WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+          [this.config.OUTBOX_BATCH_SIZE],
+        )) as OutboxRow[];
+        if (rows.length === 0) return 0;
+        await this.publish(rows);
+        await tx.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])', [
+          rows.map((r) => r.id),
+        ]);
+        return rows.length;
+      });
+      this.failures = 0;
+      if (published < this.config.OUTBOX_BATCH_SIZE) return;
+    }
+  }
+
+  private async publish(rows: OutboxRow[]): Promise<void> {
+    await this.producer.connect();
+    // Rows keep their commit order within each topic; kafkajs preserves order per partition.
+    const byTopic = new Map<string, OutboxRow[]>();
+    for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+    for (const [topic, topicRows] of byTopic) {
+      await firstValueFrom(
+        this.producer.emitBatch(topic, {
+          messages: topicRows.map((r) => ({
+            key: r.message_key,
+            value: r.payload,
+            headers: { ...r.headers, 'idsync-outbox-id': String(r.id) },
+          })),
+        }),
+      );
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    await this.listener?.end().catch(() => undefined);
+    await this.producer.close();
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { topicDefinitions } from '@idsync/contracts';
+import { DatabaseModule } from '@idsync/persistence';
+import { AppConfigModule, AppLoggingModule, HealthModule, KafkaTopicsInitializer, MetricsModule } from '@idsync/platform';
+import { ChangesModule } from './changes/changes.module';
+import { WorkerConfig } from './config/worker.config';
+
+@Module({
+  imports: [AppConfigModule.forRoot(WorkerConfig), AppLoggingModule, DatabaseModule, HealthModule, MetricsModule, ChangesModule],
+  providers: [KafkaTopicsInitializer.provider((c) => topicDefinitions(c.KAFKA_TOPIC_PREFIX))],
+})
+export class SyncWorkerModule {}

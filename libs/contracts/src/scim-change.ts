@@ -1,0 +1,34 @@
+/**
+ * The record the gateway's outbox relay publishes to idsync.scim.changes.v1, one per committed
+ * write. Key: `${tenantId}:${resourceId}` so one resource's changes stay on one partition, in order.
+ */
+export type ScimChangeOperation = 'create' | 'replace' | 'patch' | 'delete';
+export type ScimResourceKind = 'User' | 'Group';
+
+export interface ScimChangeActor {
+  type: 'scim-token' | 'admin' | 'okta-hook' | 'system';
+  id: string;
+}
+
+export interface ScimChangeRecord {
+  /** The outbox row id: unique, stable across relay retries; downstream ids derive from it. */
+  changeId: string;
+  tenantId: string;
+  resourceType: ScimResourceKind;
+  resourceId: string;
+  operation: ScimChangeOperation;
+  /** The resource's version after the change (1 on create); per-resource sequence. */
+  version: number;
+  occurredAt: string;
+  actor: ScimChangeActor;
+  /** Attribute paths the change touched (e.g. `active`, `emails`, `members`). */
+  changedAttributes: string[];
+  /** The full resource after the change (SCIM JSON, never a password); null on delete. */
+  resource: Record<string, unknown> | null;
+  /** The resource before the change, where it matters for derivations (active flag, members). */
+  previous?: { active?: boolean; memberIds?: string[] } | null;
+}
+
+export function scimChangeKey(tenantId: string, resourceId: string): string {
+  return `${tenantId}:${resourceId}`;
+}

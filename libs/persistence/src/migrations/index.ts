@@ -1,0 +1,4 @@
+import { CreateCoreSchema1764000000000 } from './1764000000000-createCoreSchema';
+
+/** Every migration, in order. Schema changes happen only through these (never `synchronize`). */
+export const MIGRATIONS = [CreateCoreSchema1764000000000];

@@ -1,0 +1,56 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { Logger } from 'nestjs-pino';
+import { BaseAppConfig } from './config/base-config';
+import { kafkaClientConfig } from './kafka/kafka-client.factory';
+
+export interface IdsyncAppOptions {
+  /** kafkajs client id of this app. */
+  clientId: string;
+  /** When set, the app also runs a Nest Kafka microservice consuming with this group id. */
+  consumerGroupId?: string;
+}
+
+/**
+ * Creates an idsync app: pino logging, shutdown hooks (SIGTERM drains HTTP and Kafka consumers),
+ * module init (topics created, migrations checked), then the Kafka consumer if it has one.
+ * main.ts and the e2e tests start apps through here, so tests exercise the real wiring.
+ */
+export async function createIdsyncApp(module: Type<unknown>, opts: IdsyncAppOptions): Promise<INestApplication> {
+  const app = await NestFactory.create(module, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  const config = app.get(BaseAppConfig);
+  if (opts.consumerGroupId) {
+    app.connectMicroservice<MicroserviceOptions>(
+      {
+        transport: Transport.KAFKA,
+        options: {
+          client: kafkaClientConfig(config, opts.clientId),
+          consumer: { groupId: opts.consumerGroupId, allowAutoTopicCreation: false },
+          postfixId: '',
+          subscribe: { fromBeginning: true },
+        },
+      },
+      { inheritAppConfig: true },
+    );
+  }
+  await app.init();
+  await app.startAllMicroservices();
+  return app;
+}
+
+/** Standard main(): a configuration error stops the process with a clear message and exit code 1. */
+export async function runIdsyncApp(load: () => Promise<Type<unknown>>, opts: IdsyncAppOptions & { name: string }): Promise<void> {
+  try {
+    const module = await load();
+    const app = await createIdsyncApp(module, opts);
+    const config = app.get(BaseAppConfig);
+    await app.listen(config.PORT, config.HOST);
+    app.get(Logger).log(`${opts.name} listening on http://${config.HOST}:${config.PORT}`);
+  } catch (err) {
+    process.stderr.write(`${opts.name} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}

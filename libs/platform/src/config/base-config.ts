@@ -1,0 +1,41 @@
+import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+
+/** Settings every idsync app shares. Each app extends this with its own (and its own default PORT). */
+export class BaseAppConfig {
+  /** PostgreSQL connection string. */
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/idsync';
+
+  /** Comma-separated Kafka bootstrap servers. */
+  @IsString()
+  @Matches(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port…]' })
+  KAFKA_BROKERS = '127.0.0.1:19092';
+
+  /** Prepended to every topic name (several deployments can share one cluster). */
+  @IsString()
+  @Matches(/^[a-zA-Z0-9._-]*$/, { message: 'KAFKA_TOPIC_PREFIX may only contain letters, digits, . _ -' })
+  KAFKA_TOPIC_PREFIX = '';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /** Address the HTTP server binds to. */
+  @IsString()
+  @IsNotEmpty()
+  HOST = '0.0.0.0';
+
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  /** How long SIGTERM waits for in-flight work before the process exits anyway. */
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_GRACE_MS = 10_000;
+
+  get kafkaBrokers(): string[] {
+    return this.KAFKA_BROKERS.split(',');
+  }
+}

@@ -1,0 +1,13 @@
+// Public entry point of @idsync/platform: Nest infrastructure every app shares
+// (validated configuration, structured logging, health checks, Kafka client helpers).
+export * from './config/base-config';
+export * from './config/config-loader';
+export * from './config/config.module';
+export * from './logging/logging.module';
+export * from './health/health.module';
+export * from './health/kafka.health';
+export * from './kafka/kafka-client.factory';
+export * from './kafka/kafka-topics';
+export * from './kafka/kafka-topics.initializer';
+export * from './bootstrap';
+export * from './metrics/metrics.module';
