@@ -63,3 +63,22 @@ export const SCIM_SCHEMAS = {
   resourceType: 'urn:ietf:params:scim:schemas:core:2.0:ResourceType',
   schema: 'urn:ietf:params:scim:schemas:core:2.0:Schema',
 } as const;
+
+/** A SCIM resource as JSON (stored or on the wire); values are narrowed where they are used. */
+export type ScimJsonObject = Record<string, unknown>;
+
+/** The resource types this engine knows (RFC 7643 §4). */
+export type ScimResourceTypeId = 'User' | 'Group';
+
+/**
+ * A custom extension schema as declared in configuration. Attribute characteristics may be
+ * omitted and take the RFC 7643 §2.2 defaults; the registry validates and completes them.
+ */
+export interface ScimExtensionSchemaConfig {
+  id: string;
+  name: string;
+  description?: string;
+  resourceType: ScimResourceTypeId;
+  required?: boolean;
+  attributes: unknown[];
+}
