@@ -8,3 +8,5 @@ export { ScimResourceValidator, ENTRA_AD_GROUP_SCHEMA_URI, type ScimResourceVali
 export { projectResource, parseAttributeList, type ScimProjectionRequest } from './schema/scim-attribute-projection';
 export { ScimPatchEngine, DEFAULT_MAX_PATCH_OPERATIONS, type ScimPatchEngineOptions, type ScimPatchOperation, type ScimPatchOperationType, type ScimPatchResult } from './patch/scim-patch-engine';
 export { ElementFilterMatcher, type ScimValueFilterMatcher } from './patch/value-filter-matcher';
+// SCIM filter engine (parser, evaluator, SQL compiler, search normalisation)
+export * from './filter';

@@ -148,17 +148,16 @@ export class ScimResourceValidator {
     if (!Array.isArray(schemas) || !schemas.every((urn): urn is string => typeof urn === 'string')) {
       throw ScimError.badRequest('invalidSyntax', '"schemas" must be an array of schema URIs');
     }
-    let hasCore = false;
-    for (const urn of schemas) {
-      if (urn.toLowerCase() === core.id.toLowerCase()) {
-        hasCore = true;
-        continue;
-      }
-      if (this.ignoredSchemaUris.has(urn.toLowerCase())) continue;
-      const extension = this.registry.findExtensionSchema(resourceTypeId, urn);
-      if (!extension) throw ScimError.badRequest('invalidValue', `Schema "${urn}" is not supported for ${resourceTypeId} resources`);
+    // Structure first (the core URN), then values (each other URN must be a known extension).
+    if (!schemas.some((urn) => urn.toLowerCase() === core.id.toLowerCase())) {
+      throw ScimError.badRequest('invalidSyntax', `"schemas" must contain "${core.id}"`);
     }
-    if (!hasCore) throw ScimError.badRequest('invalidSyntax', `"schemas" must contain "${core.id}"`);
+    for (const urn of schemas) {
+      if (urn.toLowerCase() === core.id.toLowerCase() || this.ignoredSchemaUris.has(urn.toLowerCase())) continue;
+      if (!this.registry.findExtensionSchema(resourceTypeId, urn)) {
+        throw ScimError.badRequest('invalidValue', `Schema "${urn}" is not supported for ${resourceTypeId} resources`);
+      }
+    }
   }
 
   /** Core-level key: common attributes, readOnly dropping and password extraction. Returns the password if this key was it. */
