@@ -34,7 +34,7 @@ async function checkPostgres(url) {
     await client.connect();
     await client.query('SELECT 1');
   } catch (err) {
-    throw new Error(`PostgreSQL is not reachable at ${url.replace(/:[^:@/]*@/, ':***@')}: ${err.message}`);
+    throw new Error(`PostgreSQL is not reachable at ${url.replace(/:[^:@/]*@/, ':***@')}: ${err.message}`, { cause: err });
   } finally {
     await client.end().catch(() => undefined);
   }
