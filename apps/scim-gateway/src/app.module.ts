@@ -1,12 +1,32 @@
 import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { topicDefinitions } from '@idsync/contracts';
 import { DatabaseModule } from '@idsync/persistence';
 import { AppConfigModule, AppLoggingModule, HealthModule, KafkaTopicsInitializer, MetricsModule } from '@idsync/platform';
 import { GatewayConfig } from './config/gateway.config';
+import { DiscoveryModule } from './discovery/discovery.module';
 import { OutboxModule } from './outbox/outbox.module';
+import { ResourcesModule } from './resources/resources.module';
+import { ScimExceptionFilter } from './scim/http/scim-exception.filter';
+import { ScimResponseInterceptor } from './scim/http/scim-response.interceptor';
+import { TenantsModule } from './tenants/tenants.module';
 
 @Module({
-  imports: [AppConfigModule.forRoot(GatewayConfig), AppLoggingModule, DatabaseModule, HealthModule, MetricsModule, OutboxModule],
-  providers: [KafkaTopicsInitializer.provider((c) => topicDefinitions(c.KAFKA_TOPIC_PREFIX))],
+  imports: [
+    AppConfigModule.forRoot(GatewayConfig),
+    AppLoggingModule,
+    DatabaseModule,
+    HealthModule,
+    MetricsModule,
+    OutboxModule,
+    TenantsModule,
+    ResourcesModule,
+    DiscoveryModule,
+  ],
+  providers: [
+    KafkaTopicsInitializer.provider((c) => topicDefinitions(c.KAFKA_TOPIC_PREFIX)),
+    { provide: APP_FILTER, useClass: ScimExceptionFilter },
+    { provide: APP_INTERCEPTOR, useClass: ScimResponseInterceptor },
+  ],
 })
 export class ScimGatewayModule {}

@@ -10,6 +10,10 @@ export interface IdsyncAppOptions {
   clientId: string;
   /** When set, the app also runs a Nest Kafka microservice consuming with this group id. */
   consumerGroupId?: string;
+  /** App-specific HTTP set-up (body parsers, middleware) applied before the app initialises. */
+  configure?: (app: INestApplication) => void;
+  /** false when `configure` installs its own body parsers. */
+  bodyParser?: boolean;
 }
 
 /**
@@ -18,7 +22,7 @@ export interface IdsyncAppOptions {
  * main.ts and the e2e tests start apps through here, so tests exercise the real wiring.
  */
 export async function createIdsyncApp(module: Type<unknown>, opts: IdsyncAppOptions): Promise<INestApplication> {
-  const app = await NestFactory.create(module, { bufferLogs: true });
+  const app = await NestFactory.create(module, { bufferLogs: true, bodyParser: opts.bodyParser ?? true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const config = app.get(BaseAppConfig);
@@ -36,6 +40,7 @@ export async function createIdsyncApp(module: Type<unknown>, opts: IdsyncAppOpti
       { inheritAppConfig: true },
     );
   }
+  opts.configure?.(app);
   await app.init();
   await app.startAllMicroservices();
   return app;

@@ -1,4 +1,4 @@
-import { IsInt, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { BaseAppConfig } from '@idsync/platform';
 
 /** scim-gateway settings (environment variables; see README's configuration table). */
@@ -14,4 +14,33 @@ export class GatewayConfig extends BaseAppConfig {
   @IsInt()
   @Min(50)
   OUTBOX_POLL_MS = 1_000;
+
+  /** Largest accepted request body (bytes); larger bodies get 413. Advertised as bulk.maxPayloadSize. */
+  @IsInt()
+  @Min(1024)
+  SCIM_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
+  /** Largest page a list/query returns (count is capped to it); advertised in ServiceProviderConfig. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  SCIM_MAX_RESULTS = 1_000;
+
+  /** Most operations one /Bulk request may carry. */
+  @IsInt()
+  @Min(1)
+  SCIM_BULK_MAX_OPERATIONS = 1_000;
+
+  /** Public base URL of the SCIM API (used in meta.location and $ref); derived from the request when empty. */
+  @IsString()
+  SCIM_BASE_URL = '';
+
+  /** Path of a JSON file declaring custom schema extensions (see docs/SCIM.md). */
+  @IsString()
+  SCIM_SCHEMA_EXTENSIONS_FILE = '';
+
+  /** Admin API token (protects /admin/*); the admin API is disabled while it is empty. */
+  @IsOptional()
+  @IsString()
+  ADMIN_API_TOKEN = '';
 }

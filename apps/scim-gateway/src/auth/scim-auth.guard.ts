@@ -1,0 +1,19 @@
+import { ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { ScimError } from '@idsync/identity';
+import type { ScimPrincipal } from '../tenants/scim-token.service';
+import { SCIM_BEARER } from './scim-bearer.strategy';
+
+/** Every SCIM route requires a tenant's bearer token; failures are SCIM 401s with WWW-Authenticate. */
+@Injectable()
+export class ScimAuthGuard extends AuthGuard(SCIM_BEARER) {
+  override handleRequest<T = ScimPrincipal>(err: unknown, principal: T | false): T {
+    if (err || !principal) throw new ScimError(401, undefined, 'Authentication required: send a valid Bearer token');
+    return principal;
+  }
+}
+
+/** The authenticated caller (tenant + token) of a SCIM request. */
+export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): ScimPrincipal => {
+  return ctx.switchToHttp().getRequest<{ user: ScimPrincipal }>().user;
+});

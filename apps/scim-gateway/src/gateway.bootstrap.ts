@@ -1,0 +1,14 @@
+import type { IdsyncAppOptions } from '@idsync/platform';
+import { loadConfig } from '@idsync/platform';
+import { GatewayConfig } from './config/gateway.config';
+import { configureScimHttp } from './scim/http/scim-http.setup';
+
+/** How scim-gateway is created (main.ts and tests): its own SCIM body parsing and size limit. */
+export function gatewayAppOptions(): IdsyncAppOptions {
+  const config = loadConfig(GatewayConfig);
+  return {
+    clientId: 'idsync-scim-gateway',
+    bodyParser: false,
+    configure: (app) => configureScimHttp(app, config.SCIM_MAX_PAYLOAD_BYTES),
+  };
+}

@@ -1,0 +1,9 @@
+import type { ScimResourceTypeId } from '@idsync/identity';
+
+export class GetResourceQuery {
+  constructor(
+    readonly tenantId: string,
+    readonly resourceType: ScimResourceTypeId,
+    readonly id: string,
+  ) {}
+}

@@ -1,0 +1,141 @@
+import { Body, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import type { Request, Response } from 'express';
+import { SCIM_SCHEMAS, ScimError, type ScimJsonObject, type ScimResourceTypeId } from '@idsync/identity';
+import { CurrentPrincipal, ScimAuthGuard } from '../auth/scim-auth.guard';
+import { GatewayConfig } from '../config/gateway.config';
+import { listParameters, projection, scimBaseUrl } from '../scim/http/scim-request';
+import type { ScimPrincipal } from '../tenants/scim-token.service';
+import { CreateResourceCommand } from './commands/create-resource/create-resource.command';
+import { DeleteResourceCommand } from './commands/delete-resource/delete-resource.command';
+import { PatchResourceCommand } from './commands/patch-resource/patch-resource.command';
+import { ReplaceResourceCommand } from './commands/replace-resource/replace-resource.command';
+import { GetResourceQuery } from './queries/get-resource/get-resource.query';
+import { ListResourcesQuery } from './queries/list-resources/list-resources.query';
+import { etagOf, ScimResourceRenderer } from './scim-resource.renderer';
+import type { ListPage, StoredResource } from './store/scim-resource.store';
+
+/**
+ * The SCIM resource endpoints, shared by /Users and /Groups. Handlers only translate HTTP into
+ * commands and queries and render the result; the work happens in the handlers.
+ */
+@UseGuards(ScimAuthGuard)
+export abstract class ScimResourceController {
+  protected abstract readonly resourceType: ScimResourceTypeId;
+
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    private readonly renderer: ScimResourceRenderer,
+    private readonly config: GatewayConfig,
+  ) {}
+
+  @Get()
+  async list(@CurrentPrincipal() p: ScimPrincipal, @Query() query: Record<string, unknown>, @Req() req: Request) {
+    const params = listParameters(query, this.config.SCIM_MAX_RESULTS);
+    const page = await this.queries.execute<ListResourcesQuery, ListPage>(new ListResourcesQuery(p.tenantId, this.resourceType, params));
+    return this.listResponse(page, params.startIndex, req, projection(query));
+  }
+
+  @Post('.search')
+  @HttpCode(200)
+  async search(@CurrentPrincipal() p: ScimPrincipal, @Body() body: unknown, @Req() req: Request) {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ScimError.badRequest('invalidSyntax', 'SearchRequest body must be an object');
+    const request = body as Record<string, unknown>;
+    const schemas = request.schemas;
+    if (!Array.isArray(schemas) || !schemas.includes(SCIM_SCHEMAS.searchRequest)) {
+      throw ScimError.badRequest('invalidSyntax', `SearchRequest must declare schema ${SCIM_SCHEMAS.searchRequest}`);
+    }
+    const params = listParameters(request, this.config.SCIM_MAX_RESULTS);
+    const page = await this.queries.execute<ListResourcesQuery, ListPage>(new ListResourcesQuery(p.tenantId, this.resourceType, params));
+    return this.listResponse(page, params.startIndex, req, projection(request));
+  }
+
+  @Get(':id')
+  async get(
+    @CurrentPrincipal() p: ScimPrincipal,
+    @Param('id') id: string,
+    @Query() query: Record<string, unknown>,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const found = await this.queries.execute<GetResourceQuery, StoredResource>(new GetResourceQuery(p.tenantId, this.resourceType, id));
+    res.setHeader('ETag', etagOf(found));
+    if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etagOf(found) || t.trim() === '*')) {
+      res.status(304);
+      return undefined;
+    }
+    return this.renderer.renderOne(found, this.baseUrl(req), projection(query));
+  }
+
+  @Post()
+  @HttpCode(201)
+  async create(@CurrentPrincipal() p: ScimPrincipal, @Body() body: unknown, @Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const baseUrl = this.baseUrl(req);
+    const created = await this.commands.execute<CreateResourceCommand, StoredResource>(new CreateResourceCommand(p, this.resourceType, baseUrl, body));
+    return this.written(created, res, baseUrl, query, true);
+  }
+
+  @Put(':id')
+  async replace(
+    @CurrentPrincipal() p: ScimPrincipal,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Query() query: Record<string, unknown>,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const baseUrl = this.baseUrl(req);
+    const updated = await this.commands.execute<ReplaceResourceCommand, StoredResource>(
+      new ReplaceResourceCommand(p, this.resourceType, baseUrl, id, body, ifMatch),
+    );
+    return this.written(updated, res, baseUrl, query, false);
+  }
+
+  @Patch(':id')
+  async patch(
+    @CurrentPrincipal() p: ScimPrincipal,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Query() query: Record<string, unknown>,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const baseUrl = this.baseUrl(req);
+    const updated = await this.commands.execute<PatchResourceCommand, StoredResource>(
+      new PatchResourceCommand(p, this.resourceType, baseUrl, id, body, ifMatch),
+    );
+    return this.written(updated, res, baseUrl, query, false);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@CurrentPrincipal() p: ScimPrincipal, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined, @Req() req: Request): Promise<void> {
+    await this.commands.execute(new DeleteResourceCommand(p, this.resourceType, this.baseUrl(req), id, ifMatch));
+  }
+
+  private async written(resource: StoredResource, res: Response, baseUrl: string, query: Record<string, unknown>, created: boolean) {
+    const body = await this.renderer.renderOne(resource, baseUrl, projection(query));
+    res.setHeader('ETag', etagOf(resource));
+    if (created) res.setHeader('Location', (body.meta as ScimJsonObject | undefined)?.location as string ?? `${baseUrl}`);
+    return body;
+  }
+
+  private async listResponse(page: ListPage, startIndex: number, req: Request, proj: ReturnType<typeof projection>) {
+    const resources = await this.renderer.render(page.resources, this.baseUrl(req), proj);
+    return {
+      schemas: [SCIM_SCHEMAS.listResponse],
+      totalResults: page.total,
+      startIndex,
+      itemsPerPage: resources.length,
+      Resources: resources,
+    };
+  }
+
+  private baseUrl(req: Request): string {
+    return scimBaseUrl(req, this.config.SCIM_BASE_URL);
+  }
+}

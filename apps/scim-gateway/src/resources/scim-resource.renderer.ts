@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { projectResource, SCIM_SCHEMAS, type ScimJsonObject, type ScimProjectionRequest, type ScimResourceTypeId } from '@idsync/identity';
+import { ScimEngine } from './scim-engine';
+import { ScimResourceStore, type GroupMembership, type StoredResource } from './store/scim-resource.store';
+
+export const ENDPOINTS: Record<ScimResourceTypeId, string> = { User: 'Users', Group: 'Groups' };
+
+export function etagOf(resource: Pick<StoredResource, 'version'>): string {
+  return `W/"${resource.version}"`;
+}
+
+/** Turns stored rows into SCIM JSON: id, meta, $ref links, the User `groups` attribute, projection. */
+@Injectable()
+export class ScimResourceRenderer {
+  constructor(
+    private readonly engine: ScimEngine,
+    private readonly store: ScimResourceStore,
+  ) {}
+
+  /** The full representation (what events carry), without projection. */
+  full(resource: StoredResource, baseUrl: string, memberships?: GroupMembership[]): ScimJsonObject {
+    const { schemas, ...attributes } = resource.data;
+    const out: ScimJsonObject = {
+      schemas: Array.isArray(schemas) && schemas.length > 0 ? schemas : [resource.type === 'User' ? SCIM_SCHEMAS.user : SCIM_SCHEMAS.group],
+      id: resource.id,
+      ...attributes,
+    };
+    if (resource.type === 'Group' && Array.isArray(out.members)) {
+      out.members = (out.members as ScimJsonObject[]).map((m) => ({
+        ...m,
+        $ref: `${baseUrl}/${ENDPOINTS[(m.type as ScimResourceTypeId) ?? 'User'] ?? 'Users'}/${String(m.value)}`,
+      }));
+    }
+    if (resource.type === 'User' && memberships && memberships.length > 0) {
+      out.groups = memberships.map((g) => ({
+        value: g.groupId,
+        $ref: `${baseUrl}/Groups/${g.groupId}`,
+        ...(g.display ? { display: g.display } : {}),
+        type: g.direct ? 'direct' : 'indirect',
+      }));
+    }
+    out.meta = {
+      resourceType: resource.type,
+      created: resource.createdAt.toISOString(),
+      lastModified: resource.updatedAt.toISOString(),
+      location: `${baseUrl}/${ENDPOINTS[resource.type]}/${resource.id}`,
+      version: etagOf(resource),
+    };
+    return out;
+  }
+
+  /** Renders resources for a response, loading User memberships in one query. */
+  async render(resources: StoredResource[], baseUrl: string, projection: ScimProjectionRequest): Promise<ScimJsonObject[]> {
+    const userIds = resources.filter((r) => r.type === 'User').map((r) => r.id);
+    const memberships = userIds.length && this.wantsGroups(projection) ? await this.store.membershipsOf(resources[0].tenantId, userIds) : new Map();
+    return resources.map((r) => projectResource(this.engine.registry, r.type, this.full(r, baseUrl, memberships.get(r.id)), projection));
+  }
+
+  async renderOne(resource: StoredResource, baseUrl: string, projection: ScimProjectionRequest): Promise<ScimJsonObject> {
+    const [out] = await this.render([resource], baseUrl, projection);
+    return out;
+  }
+
+  private wantsGroups(p: ScimProjectionRequest): boolean {
+    const attrs = [p.attributes ?? []].flat().join(',').toLowerCase();
+    const excluded = [p.excludedAttributes ?? []].flat().join(',').toLowerCase();
+    if (attrs) return /(^|,|:)\s*groups\b/.test(attrs);
+    return !/(^|,|:)\s*groups\s*(,|$)/.test(excluded);
+  }
+}

@@ -1,0 +1,234 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ScimError, type ScimJsonObject, type ScimResourceTypeId } from '@idsync/identity';
+
+/** One stored SCIM resource (the `scim_resources` row). Every query is scoped by tenant. */
+export interface StoredResource {
+  id: string;
+  tenantId: string;
+  type: ScimResourceTypeId;
+  data: ScimJsonObject;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ResourceWrite {
+  data: ScimJsonObject;
+  norm: ScimJsonObject;
+}
+
+export interface MemberRef {
+  id: string;
+  type: ScimResourceTypeId;
+  display?: string;
+}
+
+export interface GroupMembership {
+  groupId: string;
+  display: string | null;
+  direct: boolean;
+}
+
+export interface ListPage {
+  total: number;
+  resources: StoredResource[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
+interface Row {
+  id: string;
+  tenant_id: string;
+  resource_type: ScimResourceTypeId;
+  data: ScimJsonObject;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'r.id, r.tenant_id, r.resource_type, r.data, r.version, r.created_at, r.updated_at';
+
+function toStored(row: Row): StoredResource {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    type: row.resource_type,
+    data: row.data,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/** Indexed columns extracted from the document (the document stays the source of truth). */
+function columns(data: ScimJsonObject): [string | null, string | null, string | null, boolean | null] {
+  return [str(data.userName), str(data.externalId), str(data.displayName), typeof data.active === 'boolean' ? data.active : null];
+}
+
+/**
+ * SQL access to SCIM resources, memberships and password hashes. Writers pass the transaction's
+ * EntityManager so resource, audit and outbox rows commit together.
+ */
+@Injectable()
+export class ScimResourceStore {
+  constructor(private readonly db: DataSource) {}
+
+  async insert(tx: EntityManager, tenantId: string, type: ScimResourceTypeId, id: string, write: ResourceWrite): Promise<StoredResource> {
+    try {
+      const rows = (await tx.query(
+        `INSERT INTO scim_resources AS r (id, tenant_id, resource_type, user_name, external_id, display_name, active, data, norm)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb) RETURNING ${COLUMNS}`,
+        [id, tenantId, type, ...columns(write.data), JSON.stringify(write.data), JSON.stringify(write.norm)],
+      )) as Row[];
+      return toStored(rows[0]);
+    } catch (err) {
+      throw translateUniqueViolation(err);
+    }
+  }
+
+  /** Stores a new document only if the version is still `expectedVersion` (optimistic concurrency). */
+  async update(tx: EntityManager, current: StoredResource, write: ResourceWrite): Promise<StoredResource> {
+    try {
+      const rows = (await tx.query(
+        `UPDATE scim_resources AS r SET user_name = $4, external_id = $5, display_name = $6, active = $7,
+                data = $8::jsonb, norm = $9::jsonb, version = r.version + 1, updated_at = clock_timestamp()
+          WHERE r.tenant_id = $1 AND r.id = $2 AND r.version = $3 RETURNING ${COLUMNS}`,
+        [current.tenantId, current.id, current.version, ...columns(write.data), JSON.stringify(write.data), JSON.stringify(write.norm)],
+      )) as [Row[], number];
+      const updated = rows[0][0];
+      if (!updated) throw new ScimError(412, undefined, 'The resource was changed concurrently; retry with its current version');
+      return toStored(updated);
+    } catch (err) {
+      throw translateUniqueViolation(err);
+    }
+  }
+
+  async delete(tx: EntityManager, resource: StoredResource): Promise<void> {
+    await tx.query('DELETE FROM scim_resources WHERE tenant_id = $1 AND id = $2', [resource.tenantId, resource.id]);
+  }
+
+  /** Reads one resource; `lock` takes a row lock so concurrent writes to it serialise. */
+  async find(
+    tenantId: string,
+    type: ScimResourceTypeId,
+    id: string,
+    opts: { tx?: EntityManager; lock?: boolean } = {},
+  ): Promise<StoredResource | undefined> {
+    if (!isUuid(id)) return undefined;
+    const rows = (await (opts.tx ?? this.db).query(
+      `SELECT ${COLUMNS} FROM scim_resources r WHERE r.tenant_id = $1 AND r.resource_type = $2 AND r.id = $3 ${opts.lock ? 'FOR UPDATE' : ''}`,
+      [tenantId, type, id],
+    )) as Row[];
+    return rows[0] ? toStored(rows[0]) : undefined;
+  }
+
+  /**
+   * One page of a list/query. `where` is a parameterised fragment from the filter compiler
+   * (its placeholders start at $3; $1 and $2 are the tenant and resource type).
+   */
+  async list(
+    tenantId: string,
+    type: ScimResourceTypeId,
+    where: { sql: string; params: unknown[] } | undefined,
+    orderBy: string | undefined,
+    offset: number,
+    limit: number,
+  ): Promise<ListPage> {
+    const params: unknown[] = [tenantId, type, ...(where?.params ?? [])];
+    const condition = `r.tenant_id = $1 AND r.resource_type = $2${where ? ` AND (${where.sql})` : ''}`;
+    const [{ total }] = (await this.db.query(`SELECT count(*)::int AS total FROM scim_resources r WHERE ${condition}`, params)) as Array<{
+      total: number;
+    }>;
+    if (limit === 0 || total === 0 || offset >= total) return { total, resources: [] };
+    const order = orderBy ? `${orderBy}, r.created_at, r.id` : 'r.created_at, r.id';
+    const rows = (await this.db.query(
+      `SELECT ${COLUMNS} FROM scim_resources r WHERE ${condition} ORDER BY ${order} OFFSET ${offset | 0} LIMIT ${limit | 0}`,
+      params,
+    )) as Row[];
+    return { total, resources: rows.map(toStored) };
+  }
+
+  /** Resolves member references within the tenant; unknown ids are absent from the result. */
+  async findMembers(tx: EntityManager, tenantId: string, ids: string[]): Promise<Map<string, MemberRef>> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return new Map();
+    const rows = (await tx.query(
+      `SELECT id, resource_type, coalesce(display_name, user_name) AS display FROM scim_resources
+        WHERE tenant_id = $1 AND id = ANY($2::uuid[])`,
+      [tenantId, valid],
+    )) as Array<{ id: string; resource_type: ScimResourceTypeId; display: string | null }>;
+    return new Map(rows.map((r) => [r.id, { id: r.id, type: r.resource_type, display: r.display ?? undefined }]));
+  }
+
+  /** Applies a membership diff to the membership table (the group document already lists members). */
+  async changeMembers(tx: EntityManager, tenantId: string, groupId: string, added: MemberRef[], removedIds: string[]): Promise<void> {
+    if (removedIds.length > 0) {
+      await tx.query('DELETE FROM scim_group_members WHERE group_id = $1 AND member_id = ANY($2::uuid[])', [groupId, removedIds]);
+    }
+    if (added.length > 0) {
+      await tx.query(
+        `INSERT INTO scim_group_members (tenant_id, group_id, member_id, member_type)
+         SELECT $1, $2, m.id, m.type FROM unnest($3::uuid[], $4::text[]) AS m(id, type)
+         ON CONFLICT DO NOTHING`,
+        [tenantId, groupId, added.map((m) => m.id), added.map((m) => m.type)],
+      );
+    }
+  }
+
+  /** Groups that list `memberId` directly (used to keep their documents right when it is deleted). */
+  async groupsContaining(tx: EntityManager, tenantId: string, memberId: string): Promise<string[]> {
+    const rows = (await tx.query('SELECT group_id FROM scim_group_members WHERE tenant_id = $1 AND member_id = $2 ORDER BY group_id', [
+      tenantId,
+      memberId,
+    ])) as Array<{ group_id: string }>;
+    return rows.map((r) => r.group_id);
+  }
+
+  /** Direct and indirect (nested-group) memberships of several resources at once (the User `groups` attribute). */
+  async membershipsOf(tenantId: string, memberIds: string[]): Promise<Map<string, GroupMembership[]>> {
+    const result = new Map<string, GroupMembership[]>();
+    if (memberIds.length === 0) return result;
+    const rows = (await this.db.query(
+      `WITH RECURSIVE m(member_id, group_id, depth) AS (
+         SELECT gm.member_id, gm.group_id, 1 FROM scim_group_members gm
+          WHERE gm.tenant_id = $1 AND gm.member_id = ANY($2::uuid[])
+         UNION
+         SELECT m.member_id, gm.group_id, m.depth + 1 FROM m
+           JOIN scim_group_members gm ON gm.member_id = m.group_id AND gm.tenant_id = $1
+          WHERE m.depth < 16
+       )
+       SELECT m.member_id, m.group_id, min(m.depth) AS depth, g.display_name
+         FROM m JOIN scim_resources g ON g.id = m.group_id
+        GROUP BY m.member_id, m.group_id, g.display_name
+        ORDER BY m.member_id, min(m.depth), g.display_name`,
+      [tenantId, memberIds],
+    )) as Array<{ member_id: string; group_id: string; depth: number; display_name: string | null }>;
+    for (const r of rows) {
+      const list = result.get(r.member_id) ?? [];
+      list.push({ groupId: r.group_id, display: r.display_name, direct: Number(r.depth) === 1 });
+      result.set(r.member_id, list);
+    }
+    return result;
+  }
+
+  async setPassword(tx: EntityManager, tenantId: string, resourceId: string, hash: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO scim_passwords (resource_id, tenant_id, hash) VALUES ($1, $2, $3)
+       ON CONFLICT (resource_id) DO UPDATE SET hash = EXCLUDED.hash, updated_at = now()`,
+      [resourceId, tenantId, hash],
+    );
+  }
+}
+
+function translateUniqueViolation(err: unknown): unknown {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code === '23505' && e.constraint === 'ux_scim_resources_user_name') return ScimError.conflict('userName is already in use in this tenant');
+  if (e.code === '23505') return ScimError.conflict('A resource with the same unique attribute exists');
+  return err;
+}

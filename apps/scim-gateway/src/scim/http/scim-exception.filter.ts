@@ -1,0 +1,42 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { ScimError } from '@idsync/identity';
+import { SCIM_CONTENT_TYPE } from './scim-http.setup';
+
+/**
+ * Renders every error as the RFC 7644 §3.12 Error schema (status as a string, scimType where one
+ * applies). Unexpected errors become a 500 with an errorId; their details go to the log only.
+ */
+@Catch()
+export class ScimExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ScimExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const error = this.toScimError(exception, req);
+    if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="idsync-scim"');
+    if (error.status === 429 || error.status === 503) res.setHeader('Retry-After', '1');
+    res.status(error.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(error.toBody()));
+  }
+
+  private toScimError(exception: unknown, req: Request): ScimError {
+    if (exception instanceof ScimError) return exception;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status === 401) return new ScimError(401, undefined, 'Authentication required: send a valid Bearer token');
+      if (status === 404) return ScimError.notFound(`No such endpoint: ${req.method} ${req.path}`);
+      const response = exception.getResponse();
+      const message =
+        typeof response === 'object' && response !== null && 'message' in response
+          ? ([] as unknown[]).concat((response as { message: unknown }).message).join('; ')
+          : exception.message;
+      return new ScimError(status, status === 400 ? 'invalidValue' : undefined, message);
+    }
+    const errorId = randomUUID();
+    this.logger.error({ errorId, err: exception }, 'unexpected error');
+    return new ScimError(500, undefined, `Internal error (errorId ${errorId})`);
+  }
+}
