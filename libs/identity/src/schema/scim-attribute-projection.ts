@@ -119,7 +119,7 @@ function projectContainer(
 /**
  * @param selection what the request named for this attribute (undefined = not named)
  * @param useAttributes true: selection is an `attributes` inclusion list; false: an exclusion list
- * @param wholeContainerSelected the enclosing extension was named as a whole in `attributes`
+ * @param wholeContainerSelected the enclosing extension was named as a whole (in whichever list is in use)
  */
 function projectAttribute(
   definition: ScimAttributeDefinition,
@@ -137,7 +137,7 @@ function projectAttribute(
     return stripSubAttributes(definition, value, selection, true);
   }
   if (definition.returned === 'request') return undefined;
-  if (selection === 'all') return undefined;
+  if (selection === 'all' || wholeContainerSelected) return undefined;
   return stripSubAttributes(definition, value, selection, false);
 }
 
