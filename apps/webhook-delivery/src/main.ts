@@ -5,5 +5,9 @@ import { WebhookConfig } from './config/webhook.config';
 void runIdsyncApp(async () => (await import('./app.module')).WebhookDeliveryModule, {
   name: 'webhook-delivery',
   clientId: 'idsync-webhook-delivery',
-  consumerGroupId: loadConfig(WebhookConfig).WEBHOOK_GROUP_ID,
+  // A getter, read inside runIdsyncApp's try block: a configuration error then ends in its clear
+  // "failed to start" message and exit code 1 instead of an uncaught exception at import time.
+  get consumerGroupId() {
+    return loadConfig(WebhookConfig).WEBHOOK_GROUP_ID;
+  },
 });

@@ -9,8 +9,12 @@ export class ConfigValidationError extends Error {
   }
 }
 
-function describe(errors: ValidationError[], prefix = ''): string[] {
+function describe(errors: ValidationError[], prefix = '', env: NodeJS.ProcessEnv = {}): string[] {
   return errors.flatMap((e) => {
+    // A value that is not a number at all gets one clear line, not every numeric constraint it fails.
+    if (typeof e.value === 'number' && Number.isNaN(e.value)) {
+      return [`${prefix}${e.property} must be a number (got ${JSON.stringify(env[e.property] ?? '')})`];
+    }
     const own = Object.values(e.constraints ?? {}).map((m) => `${prefix}${m}`);
     return [...own, ...describe(e.children ?? [], `${prefix}${e.property}.`)];
   });
@@ -40,6 +44,6 @@ export function loadConfig<T extends object>(cls: new () => T, env: NodeJS.Proce
   }
   const instance = plainToInstance(cls, raw, { exposeDefaultValues: true });
   const errors = validateSync(instance, { whitelist: false, forbidUnknownValues: false });
-  if (errors.length > 0) throw new ConfigValidationError(describe(errors));
+  if (errors.length > 0) throw new ConfigValidationError(describe(errors, '', env));
   return instance;
 }
