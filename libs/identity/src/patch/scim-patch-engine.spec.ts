@@ -4,7 +4,9 @@ import { assertScimError, rfcEnterpriseUser, rfcGroup } from '../schema/rfc-exam
 import { ScimResourceValidator } from '../schema/scim-resource-validator';
 import { ScimSchemaRegistry } from '../schema/scim-schema-registry';
 import { SCIM_SCHEMAS, type ScimJsonObject } from '../schema/types';
+import { ScimError } from '../errors/scim-error';
 import { ScimPatchEngine } from './scim-patch-engine';
+import { ElementFilterMatcher } from './value-filter-matcher';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ENTERPRISE = SCIM_SCHEMAS.enterpriseUser;
@@ -330,3 +332,29 @@ describe('ScimPatchEngine — errors', () => {
     });
   }
 });
+
+describe('ScimPatchEngine — pluggable element matcher', () => {
+  it('the built-in ElementFilterMatcher selects the same elements as the filter engine', () => {
+    const builtIn = new ScimPatchEngine(registry, { filterMatcher: new ElementFilterMatcher() });
+    const paths = ['emails[type eq "work" and value ew "example.com"]', 'emails[not (type eq "work")]', 'emails[primary eq true]', 'emails[type pr]'];
+    for (const path of paths) {
+      assert.deepEqual(builtIn.apply('User', storedUser(), patch({ op: 'remove', path })).resource, engine.apply('User', storedUser(), patch({ op: 'remove', path })).resource, path);
+    }
+  });
+
+  it('a value filter naming an unknown sub-attribute is 400 invalidPath (not invalidFilter)', () => {
+    const error = assertScimErrorAny(() => engine.apply('User', storedUser(), patch({ op: 'remove', path: 'emails[colour eq "red"]' })));
+    assert.equal(error.status, 400);
+    assert.equal(error.scimType, 'invalidPath');
+  });
+});
+
+function assertScimErrorAny(action: () => unknown): ScimError {
+  try {
+    action();
+  } catch (error: unknown) {
+    assert.ok(error instanceof ScimError);
+    return error;
+  }
+  assert.fail('expected a ScimError');
+}

@@ -33,7 +33,8 @@ import {
   orderLike,
 } from '../schema/scim-values';
 import { SCIM_SCHEMAS, type ScimAttributeDefinition, type ScimJsonObject, type ScimResourceTypeId, type ScimSchemaDefinition } from '../schema/types';
-import { ElementFilterMatcher, equalityAssignments, type ScimValueFilterMatcher } from './value-filter-matcher';
+import { ScimElementFilterEvaluator } from '../filter/filter-evaluator';
+import { equalityAssignments, type ScimValueFilterMatcher } from './value-filter-matcher';
 
 export type ScimPatchOperationType = 'add' | 'remove' | 'replace';
 
@@ -98,7 +99,8 @@ export class ScimPatchEngine {
     this.unmatchedRemoveFilter = options.unmatchedRemoveFilter ?? 'noTarget';
     this.validator = options.validator ?? new ScimResourceValidator(registry);
     this.filterParser = options.filterParser ?? new ScimFilterParser();
-    this.filterMatcher = options.filterMatcher ?? new ElementFilterMatcher();
+    // The filter engine's element evaluator: PATCH selects elements exactly as search filters match them.
+    this.filterMatcher = options.filterMatcher ?? new ScimElementFilterEvaluator();
   }
 
   /** Validates a PatchOp body (RFC 7644 §3.5.2) into operations; throws 400 invalidSyntax / invalidValue. */
@@ -349,7 +351,7 @@ export class ScimPatchEngine {
     const elements = Array.isArray(container[attribute.name]) ? [...(container[attribute.name] as unknown[])] : [];
     const filter = target.valueFilter;
     const matched = elements
-      .map((element, index) => (filter === undefined || this.filterMatcher.matches(filter, attribute, element) ? index : -1))
+      .map((element, index) => (filter === undefined || this.elementMatches(filter, attribute, element, target.text) ? index : -1))
       .filter((index) => index !== -1);
     const subAttribute = target.subAttribute;
 
@@ -411,6 +413,16 @@ export class ScimPatchEngine {
     const shift = (index: number): number => index - [...removed].filter((gone) => gone < index).length;
     enforceSinglePrimary(remaining, preferredPrimary === undefined ? undefined : shift(preferredPrimary));
     this.store(target, attribute, container, remaining);
+  }
+
+  /** A bad filter inside a PATCH path is a bad path (RFC 7644 §3.12 invalidPath), not invalidFilter. */
+  private elementMatches(filter: FilterNode, attribute: ScimAttributeDefinition, element: unknown, path: string): boolean {
+    try {
+      return this.filterMatcher.matches(filter, attribute, element);
+    } catch (error: unknown) {
+      if (error instanceof ScimError && error.scimType === 'invalidFilter') throw ScimError.badRequest('invalidPath', `"${path}": ${error.message}`);
+      throw error;
+    }
   }
 
   private store(target: PatchTarget, attribute: ScimAttributeDefinition, container: ScimJsonObject, elements: unknown[]): void {
