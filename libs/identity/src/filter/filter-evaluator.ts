@@ -38,9 +38,11 @@ export class ScimFilterEvaluator {
   /**
    * For PATCH `members[value eq "2819c223"]`: returns a predicate over ONE element of the (multi-valued) complex
    * attribute `attribute`, evaluating `valueFilter` with that attribute's sub-attribute definitions.
+   * `attribute.subAttribute` is ignored, so a PatchPath's attrPath (`emails[…].value`) can be passed as is.
    */
   compileValueFilter(attribute: AttrPath, valueFilter: FilterNode): ResourcePredicate {
-    const { filter } = bindValueFilter(attribute, valueFilter, this.resolver);
+    const { subAttribute: _targetInsideElement, ...topLevel } = attribute;
+    const { filter } = bindValueFilter(topLevel, valueFilter, this.resolver);
     return (element) => evaluate(filter, element, true);
   }
 
