@@ -16,10 +16,23 @@ export class ScimExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request>();
+    if (!req.path.startsWith('/scim/')) return this.plainJson(exception, res);
     const error = this.toScimError(exception, req);
     if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="idsync-scim"');
     if (error.status === 429 || error.status === 503) res.setHeader('Retry-After', '1');
     res.status(error.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(error.toBody()));
+  }
+
+  /** Non-SCIM routes (health, metrics, admin) keep Nest's JSON error bodies (terminus puts its report there). */
+  private plainJson(exception: unknown, res: Response): void {
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      res.status(exception.getStatus()).json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+      return;
+    }
+    const errorId = randomUUID();
+    this.logger.error({ errorId, err: exception }, 'unexpected error');
+    res.status(500).json({ statusCode: 500, message: `Internal error (errorId ${errorId})` });
   }
 
   private toScimError(exception: unknown, req: Request): ScimError {

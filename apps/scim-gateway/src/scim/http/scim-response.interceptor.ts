@@ -1,5 +1,5 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { Observable } from 'rxjs';
 import { SCIM_CONTENT_TYPE } from './scim-http.setup';
 
@@ -7,7 +7,8 @@ import { SCIM_CONTENT_TYPE } from './scim-http.setup';
 @Injectable()
 export class ScimResponseInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    context.switchToHttp().getResponse<Response>().type(SCIM_CONTENT_TYPE);
+    const http = context.switchToHttp();
+    if (http.getRequest<Request>().path.startsWith('/scim/')) http.getResponse<Response>().type(SCIM_CONTENT_TYPE);
     return next.handle();
   }
 }
