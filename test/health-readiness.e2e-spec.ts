@@ -7,10 +7,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createIdsyncApp } from '@idsync/platform';
 import { createTestDatabase, setAppEnv, uniqueTopicPrefix, waitFor, type TestDatabase } from '@idsync/testing';
 
-interface KafkaScript {
-  startKafka(opts: { dir: string }): Promise<{ brokers: string }>;
-  stopKafka(opts: { dir: string }): Promise<boolean>;
-}
+type KafkaScript = typeof import('../scripts/kafka.mjs');
 
 // Readiness must follow the broker: 503 within seconds of Kafka stopping, back to 200 when it
 // returns, with no restart of the app. This file runs its own broker so it can stop it.
@@ -22,7 +19,7 @@ describe('readiness follows Kafka without a restart', () => {
   let url: string;
 
   before(async () => {
-    kafka = (await import('../scripts/kafka.mjs')) as KafkaScript;
+    kafka = await import('../scripts/kafka.mjs');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'idsync-readiness-kafka-'));
     const { brokers } = await kafka.startKafka({ dir });
     db = await createTestDatabase('readiness');
