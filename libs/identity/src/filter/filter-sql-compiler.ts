@@ -186,7 +186,7 @@ export class ScimFilterSqlCompiler {
         case 'version':
           return `${a}.${column.column}`;
         case 'resourceType':
-          return 'NULL';
+          return 'NULL::text'; // one resource type per query: every row sorts equal (a bare NULL is rejected by ORDER BY)
         case 'unavailable':
           throw ScimError.badRequest('invalidValue', `Cannot sort by "${target.text}": ${column.reason}`);
       }

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { ScimError } from '../errors/scim-error';
 import { formatFilter, type FilterNode } from './ast';
 import { ScimFilterParser } from './scim-filter-parser';
+import { RFC7644_EXAMPLE_FILTERS } from './testing/rfc7644-examples';
 
 const parser = new ScimFilterParser();
 const shape = (text: string): string => formatFilter(parser.parse(text));
@@ -19,27 +20,6 @@ function assertScimError(action: () => unknown, scimType: string, detail?: RegEx
   assert.equal(thrown.scimType, scimType);
   if (detail) assert.match(thrown.message, detail);
 }
-
-/** RFC 7644 §3.4.2.2, every example filter of the section. */
-export const RFC7644_EXAMPLE_FILTERS: readonly string[] = [
-  'userName eq "bjensen"',
-  'name.familyName co "O\'Malley"',
-  'userName sw "J"',
-  'urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J"',
-  'title pr',
-  'meta.lastModified gt "2011-05-13T04:42:34Z"',
-  'meta.lastModified ge "2011-05-13T04:42:34Z"',
-  'meta.lastModified lt "2011-05-13T04:42:34Z"',
-  'meta.lastModified le "2011-05-13T04:42:34Z"',
-  'title pr and userType eq "Employee"',
-  'title pr or userType eq "Intern"',
-  'schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"',
-  'userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")',
-  'userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")',
-  'userType eq "Employee" and (emails.type eq "work")',
-  'userType eq "Employee" and emails[type eq "work" and value co "@example.com"]',
-  'emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]',
-];
 
 describe('ScimFilterParser.parse', () => {
   it('parses a simple comparison into the AST', () => {
