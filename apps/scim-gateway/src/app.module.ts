@@ -3,6 +3,7 @@ import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { topicDefinitions } from '@idsync/contracts';
 import { DatabaseModule } from '@idsync/persistence';
 import { AppConfigModule, AppLoggingModule, HealthModule, KafkaTopicsInitializer, MetricsModule } from '@idsync/platform';
+import { BulkModule } from './bulk/bulk.module';
 import { GatewayConfig } from './config/gateway.config';
 import { DiscoveryModule } from './discovery/discovery.module';
 import { OutboxModule } from './outbox/outbox.module';
@@ -22,6 +23,7 @@ import { TenantsModule } from './tenants/tenants.module';
     TenantsModule,
     ResourcesModule,
     DiscoveryModule,
+    BulkModule,
   ],
   providers: [
     KafkaTopicsInitializer.provider((c) => topicDefinitions(c.KAFKA_TOPIC_PREFIX)),
