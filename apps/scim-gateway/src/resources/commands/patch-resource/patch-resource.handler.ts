@@ -27,8 +27,10 @@ export class PatchResourceHandler implements ICommandHandler<PatchResourceComman
       const current = await this.store.find(principal.tenantId, resourceType, cmd.id, { tx, lock: true });
       if (!current) throw ScimError.notFound(`${resourceType} ${cmd.id} not found`);
       this.support.checkIfMatch(current, cmd.ifMatch);
-      const result = this.engine.patch.apply(resourceType, current.data, cmd.body);
-      const data = result.resource;
+      // The id goes in so the engine can recognise an echoed, unchanged id (Okta's group rename
+      // `{"op":"replace","value":{"id":…,"displayName":…}}`); it is not part of the stored document.
+      const result = this.engine.patch.apply(resourceType, { id: current.id, ...current.data }, cmd.body);
+      const { id: _id, meta: _meta, ...data } = result.resource;
       const changed = changedTopLevelAttributes(current.data, data);
       if (result.password !== undefined) changed.push('password');
       if (changed.length === 0) return current;
