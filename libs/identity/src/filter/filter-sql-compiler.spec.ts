@@ -382,6 +382,17 @@ describe('ScimFilterSqlCompiler against PostgreSQL', { concurrency: false }, () 
     assert.ok(stats.compared > 3000 && stats.nonEmpty > 1000 && stats.rejected > 100, JSON.stringify(stats));
   });
 
+  it('handles filters at the length and depth limits', async () => {
+    const terms: string[] = [];
+    while ([...terms, 'x'].join(' or ').length < 4000) terms.push(`title eq "t${terms.length}"`);
+    terms.push('userName eq "bjensen"');
+    const longChain = terms.join(' or ');
+    // 15 "not (" + 15 "(" + "[" + the inner "not (" = 32 levels, the maximum.
+    const deep = `${'not ('.repeat(15)}${'('.repeat(15)}emails[type eq "work" and not (value ew ".com")]${')'.repeat(30)}`;
+    const stats = await assertEnginesAgree('users', userCompiler, userEvaluator, TEST_USERS, [longChain, deep]);
+    assert.deepEqual(stats, { compared: 2, rejected: 0, nonEmpty: 2 });
+  });
+
   it('agrees with the evaluator on Group filters', async () => {
     const filters = [
       'displayName eq "tour guides"',

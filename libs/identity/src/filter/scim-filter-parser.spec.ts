@@ -209,6 +209,10 @@ describe('ScimFilterParser.parse', () => {
     ['title eq "x" and not (', /expected attribute path/],
     ['userName eq "x" # comment', /unexpected character/],
     ['userName = "x"', /unexpected character/],
+    ['userName eq "nul \\u0000"', /U\+0000/],
+    ['userName eq "lone \\ud800 high"', /unpaired/],
+    ['userName eq "lone \\udc00 low"', /unpaired/],
+    ['userName eq "reversed \\ude00\\ud83d"', /unpaired/],
   ];
 
   for (const [text, detail] of malformed) {

@@ -33,6 +33,7 @@ interface Token {
 const ATTRIBUTE_NAME = /^\$?[A-Za-z][A-Za-z0-9_-]*$/;
 // A schema is a URI ("scheme:rest"); SCIM schemas are URNs such as urn:ietf:params:scim:schemas:core:2.0:User.
 const SCHEMA_URI = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const JSON_NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 
 function isWordStart(char: string): boolean {
@@ -133,7 +134,12 @@ function readJsonString(text: string, start: number): { value: string; end: numb
   let index = start + 1;
   while (index < text.length) {
     const char = text[index]!;
-    if (char === '"') return { value, end: index + 1 };
+    if (char === '"') {
+      // Valid JSON, but PostgreSQL text/jsonb cannot hold U+0000 or unpaired surrogates: reject here, not as a 500 later.
+      if (value.includes('\u0000')) throw new FilterSyntaxError('strings must not contain U+0000', start);
+      if (UNPAIRED_SURROGATE.test(value)) throw new FilterSyntaxError('strings must not contain unpaired UTF-16 surrogates', start);
+      return { value, end: index + 1 };
+    }
     if (char === '\\') {
       const escape = text[index + 1];
       switch (escape) {
