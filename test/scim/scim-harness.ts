@@ -28,7 +28,7 @@ export class ScimClient {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    let parsed: Record<string, unknown> = {};
+    let parsed: Record<string, unknown>;
     try {
       parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     } catch {
@@ -56,9 +56,14 @@ export interface GatewayHarness {
 
 let counter = 0;
 
+export interface StartGatewayOptions {
+  /** Run on this (already migrated) database instead of a fresh one; close() then leaves it to its owner. */
+  database?: TestDatabase;
+}
+
 /** Starts the real scim-gateway (createIdsyncApp, as main.ts does) on a fresh database. */
-export async function startGateway(env: Record<string, string> = {}): Promise<GatewayHarness> {
-  const db = await createTestDatabase('scim');
+export async function startGateway(env: Record<string, string> = {}, options: StartGatewayOptions = {}): Promise<GatewayHarness> {
+  const db = options.database ?? (await createTestDatabase('scim'));
   setAppEnv({ DATABASE_URL: db.url, KAFKA_BROKERS: testKafkaBrokers(), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('scim'), ...env });
   const { ScimGatewayModule } = await import('../../apps/scim-gateway/src/app.module');
   const { gatewayAppOptions } = await import('../../apps/scim-gateway/src/gateway.bootstrap');
@@ -80,7 +85,7 @@ export async function startGateway(env: Record<string, string> = {}): Promise<Ga
     },
     async close() {
       await app.close();
-      await db.drop();
+      if (!options.database) await db.drop();
     },
   };
 }

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { topicDefinitions } from '@idsync/contracts';
 import { DatabaseModule } from '@idsync/persistence';
 import { AppConfigModule, AppLoggingModule, HealthModule, KafkaTopicsInitializer, MetricsModule } from '@idsync/platform';
+import { AdminModule } from './admin/admin.module';
 import { BulkModule } from './bulk/bulk.module';
 import { GatewayConfig } from './config/gateway.config';
 import { DiscoveryModule } from './discovery/discovery.module';
@@ -24,6 +25,7 @@ import { TenantsModule } from './tenants/tenants.module';
     ResourcesModule,
     DiscoveryModule,
     BulkModule,
+    AdminModule,
   ],
   providers: [
     KafkaTopicsInitializer.provider((c) => topicDefinitions(c.KAFKA_TOPIC_PREFIX)),

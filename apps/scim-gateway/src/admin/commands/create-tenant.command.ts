@@ -1,0 +1,3 @@
+export class CreateTenantCommand {
+  constructor(readonly name: string) {}
+}

@@ -1,0 +1,36 @@
+import { ConflictException } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { AuditWriter } from '@idsync/audit';
+import { TenantNameTakenError, TenantService, type Tenant } from '../../tenants/tenant.service';
+import { ADMIN_ACTOR_ID } from '../admin-paths';
+import { CreateTenantCommand } from './create-tenant.command';
+
+/** POST /admin/tenants. */
+@CommandHandler(CreateTenantCommand)
+export class CreateTenantHandler implements ICommandHandler<CreateTenantCommand, Tenant> {
+  constructor(
+    private readonly tenants: TenantService,
+    private readonly db: DataSource,
+  ) {}
+
+  async execute(cmd: CreateTenantCommand): Promise<Tenant> {
+    let tenant: Tenant;
+    try {
+      tenant = await this.tenants.create(cmd.name);
+    } catch (err) {
+      if (err instanceof TenantNameTakenError) throw new ConflictException(err.message);
+      throw err;
+    }
+    // TenantService writes outside any caller transaction, so the audit record follows the change.
+    await AuditWriter.record(this.db.manager, {
+      tenantId: tenant.id,
+      actorType: 'admin',
+      actorId: ADMIN_ACTOR_ID,
+      action: 'tenant.create',
+      resourceType: 'Tenant',
+      resourceId: tenant.id,
+    });
+    return tenant;
+  }
+}

@@ -1,0 +1,7 @@
+export class IssueScimTokenCommand {
+  constructor(
+    /** Tenant name or id. */
+    readonly tenant: string,
+    readonly description?: string,
+  ) {}
+}

@@ -1,0 +1,33 @@
+import { NotFoundException } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { AuditWriter } from '@idsync/audit';
+import { ScimTokenService, type IssuedToken } from '../../tenants/scim-token.service';
+import { TenantService } from '../../tenants/tenant.service';
+import { ADMIN_ACTOR_ID } from '../admin-paths';
+import { IssueScimTokenCommand } from './issue-scim-token.command';
+
+/** POST /admin/tenants/{tenant}/tokens: the token value is returned here once and never again. */
+@CommandHandler(IssueScimTokenCommand)
+export class IssueScimTokenHandler implements ICommandHandler<IssueScimTokenCommand, IssuedToken> {
+  constructor(
+    private readonly tenants: TenantService,
+    private readonly tokens: ScimTokenService,
+    private readonly db: DataSource,
+  ) {}
+
+  async execute(cmd: IssueScimTokenCommand): Promise<IssuedToken> {
+    const tenant = await this.tenants.findByNameOrId(cmd.tenant);
+    if (!tenant) throw new NotFoundException(`No tenant "${cmd.tenant}"`);
+    const issued = await this.tokens.issue(tenant.id, cmd.description);
+    await AuditWriter.record(this.db.manager, {
+      tenantId: tenant.id,
+      actorType: 'admin',
+      actorId: ADMIN_ACTOR_ID,
+      action: 'token.issue',
+      resourceType: 'ScimToken',
+      resourceId: issued.id,
+    });
+    return issued;
+  }
+}

@@ -1,0 +1,3 @@
+export class RevokeScimTokenCommand {
+  constructor(readonly tokenId: string) {}
+}

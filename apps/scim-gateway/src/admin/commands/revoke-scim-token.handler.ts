@@ -1,0 +1,30 @@
+import { NotFoundException } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { AuditWriter } from '@idsync/audit';
+import { ScimTokenService } from '../../tenants/scim-token.service';
+import { ADMIN_ACTOR_ID } from '../admin-paths';
+import { RevokeScimTokenCommand } from './revoke-scim-token.command';
+
+/** DELETE /admin/tokens/{id}: 404 unless an active token has that id. */
+@CommandHandler(RevokeScimTokenCommand)
+export class RevokeScimTokenHandler implements ICommandHandler<RevokeScimTokenCommand, void> {
+  constructor(
+    private readonly tokens: ScimTokenService,
+    private readonly db: DataSource,
+  ) {}
+
+  async execute(cmd: RevokeScimTokenCommand): Promise<void> {
+    // Looked up first only so the audit record names the token's tenant.
+    const [token] = (await this.db.query('SELECT tenant_id FROM scim_tokens WHERE id = $1', [cmd.tokenId])) as Array<{ tenant_id: string }>;
+    if (!token || !(await this.tokens.revoke(cmd.tokenId))) throw new NotFoundException(`No active token with id ${cmd.tokenId}`);
+    await AuditWriter.record(this.db.manager, {
+      tenantId: token.tenant_id,
+      actorType: 'admin',
+      actorId: ADMIN_ACTOR_ID,
+      action: 'token.revoke',
+      resourceType: 'ScimToken',
+      resourceId: cmd.tokenId,
+    });
+  }
+}

@@ -1,0 +1,6 @@
+export class ListScimTokensQuery {
+  constructor(
+    /** Tenant name or id. */
+    readonly tenant: string,
+  ) {}
+}
