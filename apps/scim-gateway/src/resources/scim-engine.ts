@@ -49,11 +49,11 @@ function loadExtensions(file: string): unknown {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`SCIM_SCHEMA_EXTENSIONS_FILE ${file} cannot be read: ${(err as Error).message}`);
+    throw new Error(`SCIM_SCHEMA_EXTENSIONS_FILE ${file} cannot be read: ${(err as Error).message}`, { cause: err });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new Error(`SCIM_SCHEMA_EXTENSIONS_FILE ${file} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`SCIM_SCHEMA_EXTENSIONS_FILE ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
 }

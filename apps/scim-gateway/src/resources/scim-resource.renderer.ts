@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { projectResource, SCIM_SCHEMAS, type ScimJsonObject, type ScimProjectionRequest, type ScimResourceTypeId } from '@idsync/identity';
+import {
+  projectResource,
+  SCIM_SCHEMAS,
+  type ScimAttributeDefinition,
+  type ScimJsonObject,
+  type ScimProjectionRequest,
+  type ScimResourceTypeId,
+} from '@idsync/identity';
 import { ScimEngine } from './scim-engine';
 import { ScimResourceStore, type GroupMembership, type StoredResource } from './store/scim-resource.store';
 
@@ -19,7 +26,7 @@ export class ScimResourceRenderer {
 
   /** The full representation (what events carry), without projection. */
   full(resource: StoredResource, baseUrl: string, memberships?: GroupMembership[]): ScimJsonObject {
-    const { schemas, ...attributes } = resource.data;
+    const { schemas, ...attributes } = this.withoutNeverReturned(resource.type, resource.data);
     const out: ScimJsonObject = {
       schemas: Array.isArray(schemas) && schemas.length > 0 ? schemas : [resource.type === 'User' ? SCIM_SCHEMAS.user : SCIM_SCHEMAS.group],
       id: resource.id,
@@ -59,6 +66,36 @@ export class ScimResourceRenderer {
   async renderOne(resource: StoredResource, baseUrl: string, projection: ScimProjectionRequest): Promise<ScimJsonObject> {
     const [out] = await this.render([resource], baseUrl, projection);
     return out;
+  }
+
+  /**
+   * Drops returned:"never" attributes (e.g. writeOnly extension attributes) from the document, so
+   * they reach neither responses nor the change events built from full().
+   */
+  private withoutNeverReturned(type: ScimResourceTypeId, data: ScimJsonObject): ScimJsonObject {
+    const strip = (definitions: readonly ScimAttributeDefinition[], values: ScimJsonObject): ScimJsonObject => {
+      const out: ScimJsonObject = {};
+      for (const [key, value] of Object.entries(values)) {
+        const definition = definitions.find((d) => d.name.toLowerCase() === key.toLowerCase());
+        if (definition?.returned === 'never') continue;
+        const subs = definition?.subAttributes;
+        if (subs?.some((d) => d.returned === 'never')) {
+          const one = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? strip(subs, v as ScimJsonObject) : v);
+          out[key] = Array.isArray(value) ? value.map(one) : one(value);
+        } else {
+          out[key] = value;
+        }
+      }
+      return out;
+    };
+    const registry = this.engine.registry;
+    const result = strip(registry.getCoreSchema(type).attributes, data);
+    for (const { schema } of registry.getExtensionSchemas(type)) {
+      const key = Object.keys(result).find((k) => k.toLowerCase() === schema.id.toLowerCase());
+      const value = key === undefined ? undefined : result[key];
+      if (key !== undefined && typeof value === 'object' && value !== null && !Array.isArray(value)) result[key] = strip(schema.attributes, value as ScimJsonObject);
+    }
+    return result;
   }
 
   private wantsGroups(p: ScimProjectionRequest): boolean {
