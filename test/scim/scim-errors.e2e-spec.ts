@@ -27,6 +27,12 @@ describe('SCIM errors, discovery and authentication', () => {
     // a JSON body that is not an object
     expectError(await scim.post('/Users', '"just a string"'), 400);
     expectError(await scim.post('/Users', 'null'), 400);
+    // U+0000 cannot be stored by PostgreSQL: a 400, not a failed INSERT
+    expectError(await scim.post('/Users', newUser({ userName: 'nul\u0000byte' })), 400, 'invalidValue');
+    expectError(await scim.post('/Users', newUser({ externalId: 'e\u0000' })), 400, 'invalidValue');
+    const user = await createUser(scim);
+    expectError(await scim.patch(`/Users/${user.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'a\u0000' }] }), 400, 'invalidValue');
+    expectError(await scim.get(`/Users?filter=${encodeURIComponent('userName eq "\\u0000"')}`), 400, 'invalidFilter');
     // a body without a content type is not parsed: the request has no resource in it
     const noType = await fetch(`${gw.url}/scim/v2/Users`, { method: 'POST', headers: { authorization: `Bearer ${scim.token}` }, body: JSON.stringify(newUser()) });
     assert.ok(noType.status === 400 || noType.status === 415, `status ${noType.status}`);

@@ -16,6 +16,17 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
+/** PostgreSQL text and jsonb cannot hold U+0000: reject it as a client error instead of failing in the INSERT. */
+function assertStorable(value: unknown, path: string): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) throw ScimError.badRequest('invalidValue', `"${path}" contains a NUL character (U+0000), which is not allowed`);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => assertStorable(v, `${path}[${i}]`));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) assertStorable(v, path ? `${path}.${k}` : k);
+  }
+}
+
 export interface MembershipDiff {
   added: MemberRef[];
   removedIds: string[];
@@ -31,6 +42,7 @@ export class ScimWriteSupport {
   ) {}
 
   toWrite(type: ScimResourceTypeId, data: ScimJsonObject): ResourceWrite {
+    assertStorable(data, '');
     return { data, norm: normalizeForSearch(data, this.engine.resolver(type)) };
   }
 
