@@ -20,6 +20,8 @@ export function configureScimHttp(app: INestApplication, maxPayloadBytes: number
     else if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') scim = new ScimError(415, undefined, 'Unsupported body encoding');
     else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) scim = new ScimError(e.status, undefined, 'Malformed request');
     if (!scim) return next(err);
+    // Non-SCIM routes (admin API) keep plain JSON errors.
+    if (!req.path.startsWith('/scim/')) return res.status(scim.status).json({ statusCode: scim.status, message: scim.message });
     res.status(scim.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(scim.toBody()));
   });
 }
