@@ -1,5 +1,5 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { ScimFilterSqlCompiler } from '@idsync/identity';
+import { SCIM_SCHEMAS, ScimError, ScimFilterSqlCompiler, type FilterNode } from '@idsync/identity';
 import { ScimEngine } from '../../scim-engine';
 import { ScimResourceStore, type ListPage } from '../../store/scim-resource.store';
 import { ListResourcesQuery } from './list-resources.query';
@@ -17,11 +17,28 @@ export class ListResourcesHandler implements IQueryHandler<ListResourcesQuery, L
 
   async execute(q: ListResourcesQuery): Promise<ListPage> {
     const compiler = new ScimFilterSqlCompiler(this.engine.resolver(q.resourceType), { tableAlias: 'r', resourceType: q.resourceType });
-    const where = q.params.filter ? compiler.compile(this.engine.filters.parse(q.params.filter), 3) : undefined;
+    const ast = q.params.filter ? this.engine.filters.parse(q.params.filter) : undefined;
+    if (ast && q.resourceType === 'User' && referencesGroups(ast)) {
+      // A User's `groups` is derived from group memberships, not stored in the document: a filter
+      // on it would silently match nothing. Say so instead.
+      throw ScimError.badRequest('invalidFilter', 'Filtering Users on "groups" is not supported; query /Groups with members[value eq "<user id>"] instead');
+    }
+    const where = ast ? compiler.compile(ast, 3) : undefined;
     let orderBy: string | undefined;
     if (q.params.sortBy) {
       orderBy = `${compiler.compileSortExpression(q.params.sortBy)} ${q.params.sortOrder === 'descending' ? 'DESC NULLS LAST' : 'ASC NULLS LAST'}`;
     }
     return this.store.list(q.tenantId, q.resourceType, where, orderBy, q.params.startIndex - 1, q.params.count);
+  }
+}
+
+function referencesGroups(node: FilterNode): boolean {
+  switch (node.kind) {
+    case 'logical':
+      return referencesGroups(node.left) || referencesGroups(node.right);
+    case 'not':
+      return referencesGroups(node.operand);
+    default:
+      return node.path.attribute.toLowerCase() === 'groups' && (node.path.schema === undefined || node.path.schema.toLowerCase() === SCIM_SCHEMAS.user.toLowerCase());
   }
 }
