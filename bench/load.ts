@@ -1,0 +1,161 @@
+// A small HTTP load generator on undici (keep-alive Pool), for benches against a local server only.
+//  - closed loop: `concurrency` workers each send the next request when the previous one finished
+//    (latency runs at concurrency 1, saturation runs at e.g. 32);
+//  - open loop (`ratePerSec`): requests are sent on a fixed schedule whatever the server does, and
+//    latency is measured from the scheduled send time, so a stalled server shows up as latency
+//    instead of as fewer samples (no coordinated omission).
+// Both are bounded by a request count and a duration, whichever comes first.
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+
+export interface LoadOptions {
+  /** http://127.0.0.1:<port>: only the loopback address is accepted. */
+  origin: string;
+  headers?: Record<string, string>;
+  /** Path (with query) of the next request. */
+  nextPath: () => string;
+  /** Closed loop: parallel workers; open loop: most connections the pool opens. */
+  concurrency: number;
+  maxRequests: number;
+  durationMs: number;
+  /** Unrecorded requests sent first (closed loop, same concurrency) to warm connections and caches. */
+  warmupRequests?: number;
+  /** Open loop at this many requests per second. */
+  ratePerSec?: number;
+  /** Validates a response; a false result counts as a failure (status >= 400 always does). */
+  check?: (status: number, body: string) => boolean;
+}
+
+export interface LatencySummary {
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface LoadResult {
+  mode: 'closed' | 'open';
+  concurrency: number;
+  offeredRatePerSec?: number;
+  requests: number;
+  failures: number;
+  durationMs: number;
+  /** Completed requests per second over the measured interval. */
+  throughputPerSec: number;
+  /** Milliseconds; for open-loop runs measured from the scheduled send time. */
+  latencyMs: LatencySummary;
+  firstFailure?: string;
+}
+
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export function summarize(samples: Float64Array): LatencySummary {
+  const sorted = Float64Array.from(samples).sort();
+  const n = sorted.length;
+  if (n === 0) return { min: NaN, mean: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN };
+  const rank = (p: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))];
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return { min: round(sorted[0]), mean: round(sum / n), p50: round(rank(50)), p90: round(rank(90)), p99: round(rank(99)), max: round(sorted[n - 1]) };
+}
+
+function assertLoopback(origin: string): void {
+  const url = new URL(origin);
+  if (url.protocol !== 'http:' || url.hostname !== '127.0.0.1') throw new Error(`load generator targets 127.0.0.1 only, not ${origin}`);
+}
+
+export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  assertLoopback(opts.origin);
+  const pool = new Pool(opts.origin, { connections: opts.concurrency, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
+  const headers = opts.headers ?? {};
+  const samples = new Float64Array(opts.maxRequests);
+  let recorded = 0;
+  let failures = 0;
+  let firstFailure: string | undefined;
+
+  /** One request; returns whether it succeeded. */
+  const send = async (path: string): Promise<boolean> => {
+    try {
+      const res = await pool.request({ path, method: 'GET', headers });
+      const body = await res.body.text();
+      const ok = res.statusCode < 400 && (opts.check ? opts.check(res.statusCode, body) : true);
+      if (!ok) firstFailure ??= `${res.statusCode} ${path}: ${body.slice(0, 300)}`;
+      return ok;
+    } catch (err) {
+      firstFailure ??= `${path}: ${err instanceof Error ? err.message : String(err)}`;
+      return false;
+    }
+  };
+
+  try {
+    // Warm-up (not recorded).
+    let warm = opts.warmupRequests ?? 0;
+    await Promise.all(
+      Array.from({ length: Math.min(opts.concurrency, Math.max(warm, 0)) }, async () => {
+        while (warm-- > 0) await send(opts.nextPath());
+      }),
+    );
+    firstFailure = undefined;
+
+    const start = performance.now();
+    const deadline = start + opts.durationMs;
+    const record = (latency: number, ok: boolean) => {
+      if (!ok) failures++;
+      if (recorded < samples.length) samples[recorded++] = latency;
+    };
+
+    if (opts.ratePerSec === undefined) {
+      let issued = 0;
+      await Promise.all(
+        Array.from({ length: opts.concurrency }, async () => {
+          while (issued < opts.maxRequests && performance.now() < deadline) {
+            issued++;
+            const t0 = performance.now();
+            const ok = await send(opts.nextPath());
+            record(performance.now() - t0, ok);
+          }
+        }),
+      );
+    } else {
+      const interval = 1000 / opts.ratePerSec;
+      const inflight = new Set<Promise<void>>();
+      let k = 0;
+      while (k < opts.maxRequests) {
+        const now = performance.now();
+        if (now >= deadline) break;
+        const due = start + k * interval;
+        if (due > now) {
+          await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.floor(due - now))));
+          continue;
+        }
+        // Send everything that is due (timer granularity is ~1 ms).
+        while (k < opts.maxRequests && start + k * interval <= performance.now()) {
+          const scheduled = start + k * interval;
+          k++;
+          const p: Promise<void> = send(opts.nextPath()).then((ok) => {
+            record(performance.now() - scheduled, ok);
+            inflight.delete(p);
+          });
+          inflight.add(p);
+        }
+      }
+      await Promise.all(inflight);
+    }
+    const durationMs = performance.now() - start;
+    return {
+      mode: opts.ratePerSec === undefined ? 'closed' : 'open',
+      concurrency: opts.concurrency,
+      ...(opts.ratePerSec !== undefined ? { offeredRatePerSec: opts.ratePerSec } : {}),
+      requests: recorded,
+      failures,
+      durationMs: Math.round(durationMs),
+      throughputPerSec: round((recorded / durationMs) * 1000, 1),
+      latencyMs: summarize(samples.subarray(0, recorded)),
+      ...(firstFailure ? { firstFailure } : {}),
+    };
+  } finally {
+    await pool.close();
+  }
+}
