@@ -1,3 +1,4 @@
 // Public entry point of @idsync/contracts: topic names and message shapes shared by the apps.
 export * from './topics';
 export * from './scim-change';
+export * from './identity-events';

@@ -1,0 +1,51 @@
+import type { ScimChangeActor, ScimResourceKind } from './scim-change';
+
+/**
+ * The public identity event contract (idsync.identity.events.v1): CloudEvents 1.0 in Kafka binary
+ * mode — attributes as `ce_*` headers, `content-type: application/json`, the data as the value.
+ * Key: `${tenantId}:${subjectId}` so one resource's events stay in order on one partition.
+ */
+export const IDENTITY_EVENT_TYPES = {
+  userCreated: 'idsync.user.created',
+  userUpdated: 'idsync.user.updated',
+  userDeactivated: 'idsync.user.deactivated',
+  userReactivated: 'idsync.user.reactivated',
+  userDeleted: 'idsync.user.deleted',
+  groupCreated: 'idsync.group.created',
+  groupUpdated: 'idsync.group.updated',
+  groupDeleted: 'idsync.group.deleted',
+  groupMemberAdded: 'idsync.group.member.added',
+  groupMemberRemoved: 'idsync.group.member.removed',
+} as const;
+
+export type IdentityEventType = (typeof IDENTITY_EVENT_TYPES)[keyof typeof IDENTITY_EVENT_TYPES];
+
+/** CloudEvents extension attributes idsync sets (names: lowercase alphanumerics, per the spec). */
+export interface IdentityEventExtensions {
+  /** Per-subject, strictly increasing within the subject: the resource version, zero-padded. */
+  sequence: string;
+  tenantid: string;
+  /** `<actor type>:<actor id>`, e.g. `scim-token:<token id>` — never a secret. */
+  actor: string;
+  /** The input change the event derives from (the outbox change id). */
+  changeid: string;
+}
+
+export interface IdentityEventData {
+  tenantId: string;
+  resourceType: ScimResourceKind;
+  resourceId: string;
+  /** Version of the resource after the change (the sequence, as a number). */
+  version: number;
+  actor: ScimChangeActor;
+  /** Attribute paths the change touched (empty for member events and deletes). */
+  changedAttributes: string[];
+  /** The full resource after the change (SCIM JSON without secrets); null for deletes. */
+  resource: Record<string, unknown> | null;
+  /** For idsync.group.member.added/removed: the member. */
+  member?: { id: string; type: ScimResourceKind };
+}
+
+export function identityEventKey(tenantId: string, subjectId: string): string {
+  return `${tenantId}:${subjectId}`;
+}
