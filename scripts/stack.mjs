@@ -12,9 +12,9 @@
 //   4. Waits until every app's GET /health/ready answers 200, prints where each listens, and
 //      forwards their logs prefixed with the app's name.
 //
-// Ctrl-C / SIGTERM stops everything this script started, by PID: the apps first (SIGTERM, so they
-// drain HTTP and Kafka consumers; SIGKILL after a grace period), then Kafka. A second Ctrl-C skips
-// the grace period. If an app exits on its own (at start-up or later) the rest is stopped and the
+// Ctrl-C / SIGTERM (to this process, or to npm when run as `npm start`) stops everything this
+// script started, by PID: the apps first (SIGTERM, so they drain HTTP and Kafka consumers; SIGKILL
+// after a grace period), then Kafka. A second Ctrl-C skips the grace period. If an app exits on its own (at start-up or later) the rest is stopped and the
 // script exits non-zero.
 //
 // Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/idsync), KAFKA_BROKERS,
@@ -26,7 +26,7 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { startKafka, stopKafka } from './kafka.mjs';
+import { freePort, startKafka, stopKafka } from './kafka.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/idsync';
@@ -51,6 +51,15 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
 /** What this script started and must stop: app children, and the broker if it was not already running. */
 const state = { kafkaDir: undefined, kafkaPid: undefined, kafkaStarting: undefined, tasks: new Set(), apps: [], stopping: false, forced: false };
+
+/** The dev broker's state file (scripts/kafka.mjs writes it): its PID, if it is running. */
+function readKafkaState() {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, '.cache', 'kafka', 'dev', 'state.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
 
 function isAlive(pid) {
   try {
@@ -235,6 +244,17 @@ for (const [signal, code] of [
   });
 }
 
+// `npm start` stopped with a signal to npm's PID (SIGTERM from a supervisor or `kill`): npm exits
+// without passing it on, which would orphan this script and everything it started. Watch for the
+// parent going away and shut down as if signalled. (Ctrl-C in a terminal reaches this process
+// directly: it is in npm's foreground process group.)
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid && !state.stopping) void shutdown(0, `parent process ${parentPid} exited: shutting down`);
+}, 500).unref();
+// Output may go to a pipe whose reader (npm) is gone; losing log lines must not crash the shutdown.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 // ---- main ----------------------------------------------------------------------------------
 
 async function main() {
@@ -256,7 +276,15 @@ async function main() {
       log(`KAFKA_BROKERS=${process.env.KAFKA_BROKERS}: using that cluster`);
       return;
     }
-    state.kafkaStarting = startKafka({ port: KAFKA_PORT });
+    // Another broker (or anything else) on 19092 that is not ours: startKafka would see that one
+    // answer while ours fails to bind, so pick a free port instead of silently sharing it.
+    let port = KAFKA_PORT;
+    const own = readKafkaState();
+    if (!(own?.pid && isAlive(own.pid)) && (await portInUse(port))) {
+      port = await freePort();
+      log(`port ${KAFKA_PORT} is taken by a process this script did not start: Kafka will listen on ${port}`);
+    }
+    state.kafkaStarting = startKafka({ port });
     const k = await state.kafkaStarting;
     if (k.alreadyRunning) {
       log(`Kafka already running at ${k.brokers} (pid ${k.pid}, not started by this script: left running on exit)`);

@@ -1,10 +1,15 @@
 import { Module } from '@nestjs/common';
+import { topicDefinitions } from '@idsync/contracts';
 import { DatabaseModule } from '@idsync/persistence';
-import { AppConfigModule, AppLoggingModule, HealthModule, MetricsModule } from '@idsync/platform';
+import { AppConfigModule, AppLoggingModule, HealthModule, KafkaTopicsInitializer, MetricsModule } from '@idsync/platform';
 import { WebhookConfig } from './config/webhook.config';
 import { EventsModule } from './events/events.module';
 
 @Module({
   imports: [AppConfigModule.forRoot(WebhookConfig), AppLoggingModule, DatabaseModule, HealthModule, MetricsModule, EventsModule],
+  // Like the other apps: make sure the topics exist before the consumer subscribes. Without it,
+  // webhook-delivery started at the same moment as the gateway and worker (npm start, compose)
+  // could subscribe before they had created the topics and fail with UNKNOWN_TOPIC_OR_PARTITION.
+  providers: [KafkaTopicsInitializer.provider((c) => topicDefinitions(c.KAFKA_TOPIC_PREFIX))],
 })
 export class WebhookDeliveryModule {}
