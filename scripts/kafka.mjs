@@ -154,6 +154,10 @@ export async function startKafka({ dir, port, controllerPort, detached = true, t
     await waitReady(state.port, state.pid, timeoutMs);
     return { brokers: `127.0.0.1:${state.port}`, pid: state.pid, dir, port: state.port, alreadyRunning: true };
   }
+  // Something else answering on our port would look "ready" while our broker fails to bind.
+  for (const p of [port, controllerPort]) {
+    if (await canConnect(p)) throw new Error(`127.0.0.1:${p} is already in use by another process; choose another --port`);
+  }
   const libs = ensureKafkaLibs();
   writeConfig(dir, port, controllerPort);
   if (!fs.existsSync(path.join(dir, 'data', 'meta.properties'))) {
