@@ -2,7 +2,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from './migrations';
 
 /** TypeORM options shared by the apps and the migration CLI. */
-export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}): DataSourceOptions {
+export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}, poolSize = 20): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -10,7 +10,7 @@ export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions>
     migrationsRun: false,
     migrationsTableName: 'typeorm_migrations',
     migrations: MIGRATIONS,
-    extra: { max: Number(process.env.DATABASE_POOL_SIZE ?? 20), application_name: 'idsync' },
+    extra: { max: poolSize, application_name: 'idsync' },
     ...extra,
   } as DataSourceOptions;
 }

@@ -9,7 +9,7 @@ import { dataSourceOptions } from './data-source';
     TypeOrmModule.forRootAsync({
       inject: [BaseAppConfig],
       useFactory: (config: BaseAppConfig) => ({
-        ...dataSourceOptions(config.DATABASE_URL),
+        ...dataSourceOptions(config.DATABASE_URL, {}, config.DATABASE_POOL_SIZE),
         autoLoadEntities: true,
         retryAttempts: 3,
         retryDelay: 1_000,
