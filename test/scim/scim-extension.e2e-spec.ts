@@ -28,7 +28,7 @@ const EXTENSIONS = [
         ],
       },
       { name: 'hrKey', type: 'string', mutability: 'readOnly' },
-      { name: 'pin', type: 'string', returned: 'never', mutability: 'writeOnly' },
+      { name: 'pin', type: 'string', returned: 'never' },
     ],
   },
 ];
@@ -137,7 +137,8 @@ describe('SCIM custom schema extension from configuration', () => {
     expectError(await scim.patch(`/Users/${id}`, patch({ op: 'replace', path: `${ACME}:hrKey`, value: 'x' })), 400, 'mutability');
     expectError(await scim.get(`/Users?filter=${q(`${ACME}:shoeSize eq 44`)}`), 400, 'invalidFilter');
     assert.deepEqual(await changeRows(gw, scim.tenantId), before);
-    // the writeOnly attribute is accepted and never returned
+    // a returned:"never" attribute is accepted, never returned, and cannot be probed with a filter
+    expectError(await scim.get(`/Users?filter=${q(`${ACME}:pin eq "1234"`)}`), 400, 'invalidFilter');
     const pin = await scim.patch(`/Users/${id}`, patch({ op: 'add', path: `${ACME}:pin`, value: '9999' }));
     expectStatus(pin, 200);
     assert.ok(!pin.text.includes('9999'));

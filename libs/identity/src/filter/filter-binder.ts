@@ -168,10 +168,19 @@ function resolveTarget(path: AttrPath, scope: BindScope): BoundTarget {
   const resolved = scope.resolver.resolve(path);
   if (!resolved) throw invalidFilter(`Unknown attribute "${text}" in filter`);
   const leaf = resolved.subAttribute ?? resolved.attribute;
+  assertFilterable(resolved.attribute, text);
+  if (resolved.subAttribute) assertFilterable(resolved.subAttribute, text);
   if (resolved.subAttribute?.multiValued) {
     throw invalidFilter(`Multi-valued sub-attribute "${text}" cannot be filtered`);
   }
   return { resolved, leaf, caseInsensitive: isCaseInsensitive(leaf), text };
+}
+
+/** writeOnly / returned:never values (passwords, PINs) must not be guessable by filtering on them. */
+function assertFilterable(definition: ScimAttributeDefinition, text: string): void {
+  if (definition.mutability === 'writeOnly' || definition.returned === 'never') {
+    throw invalidFilter(`"${text}" is never returned and cannot be filtered on`);
+  }
 }
 
 function resolveValuePathTarget(path: AttrPath, resolver: ScimAttributeResolver): BoundTarget {

@@ -42,7 +42,9 @@ export interface ScimResourceTypeResource extends ScimResourceTypeDefinition {
 }
 
 const ATTRIBUTE_TYPES: readonly ScimAttributeType[] = ['string', 'boolean', 'decimal', 'integer', 'dateTime', 'binary', 'reference', 'complex'];
-const MUTABILITIES: readonly ScimMutability[] = ['readOnly', 'readWrite', 'immutable', 'writeOnly'];
+// writeOnly is not offered to custom extensions: the only secret idsync stores is the core password,
+// and it stores it as a one-way hash; a custom writeOnly value would have to sit in the document in clear.
+const MUTABILITIES: readonly ScimMutability[] = ['readOnly', 'readWrite', 'immutable'];
 const RETURNED_VALUES: readonly ScimReturned[] = ['always', 'never', 'default', 'request'];
 const UNIQUENESS_VALUES: readonly ScimUniqueness[] = ['none', 'server', 'global'];
 const RESOURCE_TYPE_IDS: readonly ScimResourceTypeId[] = ['User', 'Group'];
