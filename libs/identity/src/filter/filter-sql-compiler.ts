@@ -162,6 +162,12 @@ export class ScimFilterSqlCompiler {
     const path = typeof sortBy === 'string' ? this.parser.parseAttrPath(sortBy, 'invalidValue') : sortBy;
     const resolved = this.resolver.resolve(path);
     if (!resolved) throw ScimError.badRequest('invalidValue', `Unknown sortBy attribute "${typeof sortBy === 'string' ? sortBy : path.attribute}"`);
+    // Sorting by a never-returned value would leak its order; derived (readOnly, not stored) ones have none.
+    for (const def of [resolved.attribute, resolved.subAttribute]) {
+      if (def && (def.mutability === 'writeOnly' || def.returned === 'never')) {
+        throw ScimError.badRequest('invalidValue', `Cannot sort by "${def.name}": it is never returned`);
+      }
+    }
     let subAttribute = resolved.subAttribute;
     if (!subAttribute && resolved.attribute.type === 'complex') {
       subAttribute = findSubAttribute(resolved.attribute, 'value');

@@ -24,3 +24,14 @@ describe('filters on never-returned attributes', () => {
     });
   }
 });
+
+describe('sortBy on never-returned attributes', () => {
+  const registry = new ScimSchemaRegistry();
+  const resolver = new SchemaAttributeResolver(registry.getCoreSchema('User'), registry.getExtensionSchemas('User').map((e) => e.schema));
+  it('is 400 invalidValue', () => {
+    assert.throws(
+      () => new ScimFilterSqlCompiler(resolver).compileSortExpression('password'),
+      (err: unknown) => err instanceof ScimError && err.status === 400 && err.scimType === 'invalidValue',
+    );
+  });
+});
