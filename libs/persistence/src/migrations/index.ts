@@ -1,4 +1,5 @@
 import { CreateCoreSchema1764000000000 } from './1764000000000-createCoreSchema';
+import { CreateWebhookSchema1764200000000 } from './1764200000000-createWebhookSchema';
 
 /** Every migration, in order. Schema changes happen only through these (never `synchronize`). */
-export const MIGRATIONS = [CreateCoreSchema1764000000000];
+export const MIGRATIONS = [CreateCoreSchema1764000000000, CreateWebhookSchema1764200000000];
