@@ -2,3 +2,5 @@
 export * from './topics';
 export * from './scim-change';
 export * from './identity-events';
+export * from './scim-change.guard';
+export * from './identity-event-derivation';

@@ -26,7 +26,16 @@ export interface ScimChangeRecord {
   /** The full resource after the change (SCIM JSON, never a password); null on delete. */
   resource: Record<string, unknown> | null;
   /** The resource before the change, where it matters for derivations (active flag, members). */
-  previous?: { active?: boolean; memberIds?: string[] } | null;
+  previous?: ScimChangePrevious | null;
+}
+
+export interface ScimChangePrevious {
+  /** `active` before the change (absent when the attribute was not set). */
+  active?: boolean;
+  /** Group members before the change (group create: []; group delete: every member it had). */
+  memberIds?: string[];
+  /** Type of each previous member by id, so a member-removed event can say what was removed. */
+  memberTypes?: Record<string, ScimResourceKind>;
 }
 
 export function scimChangeKey(tenantId: string, resourceId: string): string {
