@@ -27,6 +27,17 @@ function assertStorable(value: unknown, path: string): void {
   }
 }
 
+/**
+ * A group's members before a change, as the change record's `previous` carries them: ids plus
+ * each member's type, so sync-worker can emit member-removed events (also for a deleted group).
+ */
+export function previousMembership(data: ScimJsonObject | undefined): { memberIds: string[]; memberTypes: Record<string, 'User' | 'Group'> } {
+  const members = Array.isArray(data?.members) ? (data.members as ScimJsonObject[]) : [];
+  const memberIds = members.map((m) => String(m.value));
+  const memberTypes = Object.fromEntries(members.map((m) => [String(m.value), m.type === 'Group' ? 'Group' : 'User'] as const));
+  return { memberIds, memberTypes };
+}
+
 export interface MembershipDiff {
   added: MemberRef[];
   removedIds: string[];

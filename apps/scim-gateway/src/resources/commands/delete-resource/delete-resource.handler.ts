@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { ScimError, type ScimJsonObject } from '@idsync/identity';
 import { ScimChangeRecorder } from '../../scim-change.recorder';
 import { ScimResourceRenderer } from '../../scim-resource.renderer';
-import { ScimWriteSupport } from '../../scim-write.support';
+import { previousMembership, ScimWriteSupport } from '../../scim-write.support';
 import { ScimResourceStore } from '../../store/scim-resource.store';
 import { DeleteResourceCommand } from './delete-resource.command';
 
@@ -40,7 +40,7 @@ export class DeleteResourceHandler implements ICommandHandler<DeleteResourceComm
           resource: updated,
           representation: this.renderer.full(updated, cmd.baseUrl),
           changedAttributes: ['members'],
-          previous: { memberIds: before.map((m) => String(m.value)) },
+          previous: previousMembership(group.data),
         });
       }
       await this.store.delete(tx, current);
@@ -50,7 +50,11 @@ export class DeleteResourceHandler implements ICommandHandler<DeleteResourceComm
         resource: current,
         representation: null,
         changedAttributes: [],
-        previous: { active: typeof current.data.active === 'boolean' ? current.data.active : undefined },
+        // A deleted group's record lists the members it had, so each gets a member-removed event.
+        previous: {
+          active: typeof current.data.active === 'boolean' ? current.data.active : undefined,
+          ...(resourceType === 'Group' ? previousMembership(current.data) : {}),
+        },
       });
     });
   }

@@ -5,7 +5,7 @@ import { ScimEngine } from '../../scim-engine';
 import { ScimChangeRecorder } from '../../scim-change.recorder';
 import { ScimResourceRenderer } from '../../scim-resource.renderer';
 import { changedTopLevelAttributes } from '../../changed-attributes';
-import { hashPassword, ScimWriteSupport } from '../../scim-write.support';
+import { hashPassword, previousMembership, ScimWriteSupport } from '../../scim-write.support';
 import { ScimResourceStore, type StoredResource } from '../../store/scim-resource.store';
 import { PatchResourceCommand } from './patch-resource.command';
 
@@ -44,7 +44,7 @@ export class PatchResourceHandler implements ICommandHandler<PatchResourceComman
         resource: updated,
         representation: this.renderer.full(updated, cmd.baseUrl),
         changedAttributes: changed,
-        previous: { active: typeof current.data.active === 'boolean' ? current.data.active : undefined, memberIds: members?.before },
+        previous: { active: typeof current.data.active === 'boolean' ? current.data.active : undefined, ...(members ? previousMembership(current.data) : {}) },
       });
       return updated;
     });

@@ -5,7 +5,7 @@ import { ScimEngine } from '../../scim-engine';
 import { ScimChangeRecorder } from '../../scim-change.recorder';
 import { ScimResourceRenderer } from '../../scim-resource.renderer';
 import { changedTopLevelAttributes } from '../../changed-attributes';
-import { hashPassword, ScimWriteSupport } from '../../scim-write.support';
+import { hashPassword, previousMembership, ScimWriteSupport } from '../../scim-write.support';
 import { ScimResourceStore, type StoredResource } from '../../store/scim-resource.store';
 import { ReplaceResourceCommand } from './replace-resource.command';
 
@@ -41,7 +41,7 @@ export class ReplaceResourceHandler implements ICommandHandler<ReplaceResourceCo
         resource: updated,
         representation: this.renderer.full(updated, cmd.baseUrl),
         changedAttributes: changed,
-        previous: { active: typeof current.data.active === 'boolean' ? current.data.active : undefined, memberIds: members?.before },
+        previous: { active: typeof current.data.active === 'boolean' ? current.data.active : undefined, ...(members ? previousMembership(current.data) : {}) },
       });
       return updated;
     });
