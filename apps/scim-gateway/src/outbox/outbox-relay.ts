@@ -53,7 +53,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.listen().catch((err: unknown) => this.logger.warn(`LISTEN failed, polling only: ${String(err)}`));
+    await this.listen().catch((err: unknown) => {
+      this.logger.warn(`LISTEN failed, polling until it can reconnect: ${String(err)}`);
+      void this.relisten();
+    });
     this.schedule(0);
   }
 
@@ -87,18 +90,57 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.timer = setTimeout(() => this.wake(), ms);
   }
 
+  /**
+   * Keeps one LISTEN connection. pg emits 'error' more than once for one lost connection (the
+   * server's FATAL, then "terminated unexpectedly"), so a lost client triggers exactly one
+   * reconnect loop, which retries with backoff until Postgres is back (the poll covers the gap),
+   * then wakes the relay for NOTIFYs missed meanwhile.
+   */
   private async listen(): Promise<void> {
     const opts = this.db.options as { url?: string };
-    const client = new PgClient({ connectionString: opts.url });
+    const client = new PgClient({ connectionString: opts.url, application_name: 'idsync-outbox-listener' });
+    let lost = false;
+    const onLost = (reason: string) => {
+      if (lost) return;
+      lost = true;
+      if (this.listener === client) this.listener = undefined;
+      void client.end().catch(() => undefined);
+      if (this.stopped) return;
+      this.logger.warn(`LISTEN connection lost (${reason}); reconnecting`);
+      void this.relisten();
+    };
     client.on('notification', () => this.wake());
-    client.on('error', (err) => {
-      this.logger.warn(`LISTEN connection lost: ${err.message}`);
-      this.listener = undefined;
-      setTimeout(() => void this.listen().catch(() => undefined), 1_000);
-    });
-    await client.connect();
-    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    client.on('error', (err) => onLost(err.message));
+    client.on('end', () => onLost('connection ended'));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    } catch (err) {
+      lost = true; // a failed attempt is retried by the caller, not by these handlers
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.listener = client;
+  }
+
+  private async relisten(): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      // unref: a pending retry must not keep a shutting-down process alive.
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 250 * 2 ** Math.min(attempt, 6))).unref());
+      if (this.stopped) return;
+      try {
+        await this.listen();
+        this.logger.log(`LISTEN re-established after ${attempt} attempt(s)`);
+        this.wake();
+        return;
+      } catch (err) {
+        this.logger.warn(`LISTEN reconnect attempt ${attempt} failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   }
 
   /** Publishes batches until the outbox is empty or another relay holds the lock. */
