@@ -29,7 +29,8 @@ describe('pipeline plumbing: gateway → Kafka → sync-worker → Kafka → web
     const { SyncWorkerModule } = await import('../apps/sync-worker/src/app.module');
     const { WebhookDeliveryModule } = await import('../apps/webhook-delivery/src/app.module');
     apps.push(await createIdsyncApp(ScimGatewayModule, { clientId: 'test-gateway' }));
-    apps.push(await createIdsyncApp(SyncWorkerModule, { clientId: 'test-worker', consumerGroupId: `${prefix}-worker` }));
+    const { workerAppOptions } = await import('../apps/sync-worker/src/worker.bootstrap');
+    apps.push(await createIdsyncApp(SyncWorkerModule, workerAppOptions()));
     apps.push(await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-webhook', consumerGroupId: `${prefix}-webhook` }));
     for (const app of apps) await app.listen(0, '127.0.0.1');
   });

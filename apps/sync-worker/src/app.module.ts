@@ -4,9 +4,10 @@ import { DatabaseModule } from '@idsync/persistence';
 import { AppConfigModule, AppLoggingModule, HealthModule, KafkaTopicsInitializer, MetricsModule } from '@idsync/platform';
 import { ChangesModule } from './changes/changes.module';
 import { WorkerConfig } from './config/worker.config';
+import { DeadLettersModule } from './dead-letters/dead-letters.module';
 
 @Module({
-  imports: [AppConfigModule.forRoot(WorkerConfig), AppLoggingModule, DatabaseModule, HealthModule, MetricsModule, ChangesModule],
+  imports: [AppConfigModule.forRoot(WorkerConfig), AppLoggingModule, DatabaseModule, HealthModule, MetricsModule, ChangesModule, DeadLettersModule],
   providers: [KafkaTopicsInitializer.provider((c) => topicDefinitions(c.KAFKA_TOPIC_PREFIX))],
 })
 export class SyncWorkerModule {}

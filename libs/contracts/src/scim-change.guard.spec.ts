@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseScimChangeRecord } from './scim-change.guard';
+import { decodeScimChangeRecord, parseScimChangeRecord } from './scim-change.guard';
 
 const valid = {
   changeId: 'c1',
@@ -66,4 +66,24 @@ describe('parseScimChangeRecord', () => {
   for (const [name, patch, error] of cases) {
     it(`rejects ${name}`, () => assert.match(errorOf({ ...valid, ...patch }), error));
   }
+});
+
+describe('decodeScimChangeRecord', () => {
+  it('decodes UTF-8 JSON bytes and validates them', () => {
+    const result = decodeScimChangeRecord(Buffer.from(JSON.stringify(valid)));
+    assert.ok(result.ok);
+    assert.equal(result.record.changeId, 'c1');
+  });
+
+  it('rejects null, non-JSON, invalid UTF-8 and valid JSON that is not a change record', () => {
+    const error = (v: Uint8Array | string | null) => {
+      const r = decodeScimChangeRecord(v);
+      return r.ok ? '' : r.error;
+    };
+    assert.match(error(null), /null/);
+    assert.match(error(Buffer.from('not json')), /not JSON/);
+    assert.match(error(Buffer.from('{"changeId": ')), /not JSON/);
+    assert.match(error(Buffer.from([0xff, 0xfe, 0x00])), /not JSON/);
+    assert.match(error('{"hello":"world"}'), /changeId/);
+  });
 });

@@ -83,3 +83,15 @@ export function parseScimChangeRecord(value: unknown): ScimChangeParseResult {
     },
   };
 }
+
+/** Decodes and validates a raw idsync.scim.changes.v1 value (UTF-8 JSON). */
+export function decodeScimChangeRecord(value: Uint8Array | string | null): ScimChangeParseResult {
+  if (value === null) return { ok: false, error: 'record value is null' };
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof value === 'string' ? value : new TextDecoder('utf-8', { fatal: true }).decode(value));
+  } catch (err) {
+    return { ok: false, error: `record value is not JSON: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  return parseScimChangeRecord(json);
+}

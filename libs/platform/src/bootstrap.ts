@@ -10,6 +10,13 @@ export interface IdsyncAppOptions {
   clientId: string;
   /** When set, the app also runs a Nest Kafka microservice consuming with this group id. */
   consumerGroupId?: string;
+  /**
+   * Tuning of that consumer. `partitionsConsumedConcurrently`: partitions handled in parallel
+   * (kafkajs still hands over one partition's records one at a time, in order; default 1).
+   * `rawValues`: record values reach handlers as the Buffer Kafka delivered instead of Nest's
+   * best-effort JSON decoding, for handlers that validate and dead-letter them byte for byte.
+   */
+  consumer?: { partitionsConsumedConcurrently?: number; rawValues?: boolean };
   /** App-specific HTTP set-up (body parsers, middleware) applied before the app initialises. */
   configure?: (app: INestApplication) => void;
   /** false when `configure` installs its own body parsers. */
@@ -35,6 +42,8 @@ export async function createIdsyncApp(module: Type<unknown>, opts: IdsyncAppOpti
           consumer: { groupId: opts.consumerGroupId, allowAutoTopicCreation: false },
           postfixId: '',
           subscribe: { fromBeginning: true },
+          run: { partitionsConsumedConcurrently: opts.consumer?.partitionsConsumedConcurrently ?? 1 },
+          parser: { keepBinary: opts.consumer?.rawValues ?? false },
         },
       },
       { inheritAppConfig: true },

@@ -1,20 +1,16 @@
-import { Module, OnApplicationShutdown, Inject } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import type { ClientKafka } from '@nestjs/microservices';
-import { PublishIdentityEventHandler } from './commands/publish-identity-event/publish-identity-event.handler';
-import { IDENTITY_PRODUCER, identityProducerProvider } from './identity-producer';
+import { WorkerKafkaModule } from '../kafka/worker-kafka.module';
+import { HandleScimChangeRecordHandler } from './commands/handle-scim-change-record/handle-scim-change-record.handler';
+import { WorkerMetricsHandler } from './events/worker-metrics.handlers';
+import { IdentityStreamPublisher } from './identity-stream.publisher';
+import { ProcessedChangesLedger } from './processed-changes.ledger';
 import { ScimChangesMessageController } from './scim-changes.message-controller';
 
-/** Consumes raw SCIM changes and authors the public identity stream. */
+/** Consumes raw SCIM changes and authors the public identity stream and the current-state topics. */
 @Module({
-  imports: [CqrsModule],
+  imports: [CqrsModule, WorkerKafkaModule],
   controllers: [ScimChangesMessageController],
-  providers: [identityProducerProvider, PublishIdentityEventHandler],
+  providers: [HandleScimChangeRecordHandler, IdentityStreamPublisher, ProcessedChangesLedger, WorkerMetricsHandler],
 })
-export class ChangesModule implements OnApplicationShutdown {
-  constructor(@Inject(IDENTITY_PRODUCER) private readonly producer: ClientKafka) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.producer.close();
-  }
-}
+export class ChangesModule {}

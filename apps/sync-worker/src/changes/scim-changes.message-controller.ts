@@ -1,16 +1,22 @@
 import { Controller } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
-import { TOPICS, topicName, type ScimChangeRecord } from '@idsync/contracts';
-import { PublishIdentityEventCommand } from './commands/publish-identity-event/publish-identity-event.command';
+import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
+import { TOPICS, topicName } from '@idsync/contracts';
+import { ReceivedRecord } from '../kafka/received-record';
+import { HandleScimChangeRecordCommand } from './commands/handle-scim-change-record/handle-scim-change-record.command';
 
-/** Translates records of idsync.scim.changes.v1 into commands; no logic here. */
+/**
+ * Translates records of idsync.scim.changes.v1 into commands; no logic here. The record is read
+ * from the context, not @Payload(): the payload is whatever Nest made of the bytes (for a null
+ * value, the whole message), and the handler validates and dead-letters the original bytes.
+ * Resolving lets kafkajs mark the offset consumed; throwing leaves it uncommitted (redelivery).
+ */
 @Controller()
 export class ScimChangesMessageController {
   constructor(private readonly commands: CommandBus) {}
 
   @EventPattern<string>(topicName(TOPICS.scimChanges))
-  async onScimChange(@Payload() change: ScimChangeRecord, @Ctx() _ctx: KafkaContext): Promise<void> {
-    await this.commands.execute(new PublishIdentityEventCommand(change));
+  async onScimChange(@Ctx() ctx: KafkaContext): Promise<void> {
+    await this.commands.execute(new HandleScimChangeRecordCommand(ReceivedRecord.fromContext(ctx)));
   }
 }

@@ -1,7 +1,7 @@
-import { IsNotEmpty, IsString } from 'class-validator';
+import { IsInt, IsNotEmpty, IsString, Max, Min } from 'class-validator';
 import { BaseAppConfig } from '@idsync/platform';
 
-/** sync-worker settings (HTTP is for health and metrics only). */
+/** sync-worker settings (HTTP is for health and metrics only; see README's configuration table). */
 export class WorkerConfig extends BaseAppConfig {
   override PORT = 3001;
 
@@ -9,4 +9,27 @@ export class WorkerConfig extends BaseAppConfig {
   @IsString()
   @IsNotEmpty()
   WORKER_GROUP_ID = 'idsync-sync-worker';
+
+  /** Attempts per change record before it goes to the dead-letter topic. */
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  WORKER_MAX_ATTEMPTS = 5;
+
+  /** Backoff before the second attempt; doubles per attempt up to WORKER_RETRY_MAX_MS. */
+  @IsInt()
+  @Min(1)
+  WORKER_RETRY_INITIAL_MS = 200;
+
+  /** Longest backoff between two attempts (keep it well under the consumer session timeout). */
+  @IsInt()
+  @Min(1)
+  @Max(20_000)
+  WORKER_RETRY_MAX_MS = 5_000;
+
+  /** Partitions processed in parallel (records of one partition are always processed in order). */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WORKER_PARTITIONS_CONCURRENCY = 3;
 }

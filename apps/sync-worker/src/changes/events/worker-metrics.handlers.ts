@@ -1,0 +1,38 @@
+import { Logger } from '@nestjs/common';
+import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
+import { Counter } from 'prom-client';
+import { DuplicateScimChangeSkipped, IdentityEventsPublished, ScimChangeAttemptFailed } from './change-events';
+
+const changesProcessed = new Counter({
+  name: 'idsync_worker_changes_total',
+  help: 'Change records handled by sync-worker, by outcome (published, duplicate; dead letters: idsync_worker_dead_letters_total)',
+  labelNames: ['outcome'],
+});
+const eventsPublished = new Counter({
+  name: 'idsync_worker_events_published_total',
+  help: 'Public identity events published, by CloudEvent type',
+  labelNames: ['type'],
+});
+const attemptFailures = new Counter({
+  name: 'idsync_worker_attempt_failures_total',
+  help: 'Failed attempts at publishing a change (each is retried until WORKER_MAX_ATTEMPTS)',
+});
+
+/** Side effects of the worker's domain events: metrics and logs (never needed for correctness). */
+@EventsHandler(IdentityEventsPublished, DuplicateScimChangeSkipped, ScimChangeAttemptFailed)
+export class WorkerMetricsHandler implements IEventHandler<IdentityEventsPublished | DuplicateScimChangeSkipped | ScimChangeAttemptFailed> {
+  private readonly logger = new Logger('SyncWorker');
+
+  handle(event: IdentityEventsPublished | DuplicateScimChangeSkipped | ScimChangeAttemptFailed): void {
+    if (event instanceof IdentityEventsPublished) {
+      changesProcessed.inc({ outcome: 'published' });
+      for (const type of event.eventTypes) eventsPublished.inc({ type });
+    } else if (event instanceof DuplicateScimChangeSkipped) {
+      changesProcessed.inc({ outcome: 'duplicate' });
+      this.logger.log(`change ${event.change.changeId} already processed; skipped`);
+    } else {
+      attemptFailures.inc();
+      this.logger.warn(`attempt ${event.attempt} at ${event.record.coordinates} failed: ${event.error.message}`);
+    }
+  }
+}
