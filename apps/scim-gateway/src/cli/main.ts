@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@idsync/persistence';
 import { ScimTokenService } from '../tenants/scim-token.service';
 import { TenantNameTakenError, TenantService } from '../tenants/tenant.service';
+import { registerDeadLetterCommands } from './deadletter.commands';
 
 // `npm run -s cli -- …` / `idsync …`: operator commands. Scripts rely on this contract:
 // --json prints one JSON document on stdout; failures print a message on stderr and exit non-zero
@@ -118,6 +119,7 @@ export function buildCli(): Command {
         print(!!opts.json, { id, revoked: true }, `revoked token ${id}`);
       });
     });
+  registerDeadLetterCommands(program);
   return program;
 }
 

@@ -1,0 +1,381 @@
+import { randomUUID } from 'node:crypto';
+import { Command, InvalidArgumentError } from 'commander';
+import { Kafka, logLevel, type Admin, type IHeaders, type KafkaMessage, type Message } from 'kafkajs';
+import { TOPICS, topicName } from '@idsync/contracts';
+
+// `idsync deadletter list|redrive`: inspect idsync.deadletter.v1 and put records back on the topic
+// they failed on. Reads are bounded by the high-water mark taken at the start, so the commands
+// always end (new dead letters arriving meanwhile wait for the next run); a deadline covers a
+// broker that stops answering. Failures throw, and main() prints them on stderr with exit 1.
+
+/** Headers the sync worker adds to a dead letter (apps/sync-worker dead-letter-message.ts). */
+export const DEAD_LETTER_HEADERS = {
+  error: 'idsync-dlq-error',
+  originalTopic: 'idsync-dlq-original-topic',
+  originalPartition: 'idsync-dlq-original-partition',
+  originalOffset: 'idsync-dlq-original-offset',
+  failedAt: 'idsync-dlq-failed-at',
+} as const;
+
+/** Set on a re-driven record: `<dead-letter partition>:<offset>` it was copied from. */
+export const REDRIVEN_FROM_HEADER = 'idsync-redriven-from';
+
+const DLQ_HEADER_PREFIX = 'idsync-dlq-';
+const DEFAULT_LIST_LIMIT = 50;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+class DeadLetterFailure extends Error {}
+
+/** One dead letter as read back: where it sits, why it failed, and the original record. */
+interface DeadLetter {
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Every header as stored, the idsync-dlq-* ones included. */
+  headers: Record<string, Buffer>;
+  timestamp: string;
+}
+
+interface DeadLetterView {
+  /** `<partition>:<offset>` in the dead-letter topic: what `redrive --offset` takes. */
+  position: string;
+  partition: number;
+  offset: string;
+  failedAt: string | null;
+  error: string | null;
+  originalTopic: string | null;
+  originalPartition: number | null;
+  originalOffset: string | null;
+  key: string | null;
+  /** The original value: UTF-8 text when it is valid UTF-8, else base64 (see valueEncoding). */
+  value: string | null;
+  valueEncoding: 'utf8' | 'base64';
+  /** The original record's headers (UTF-8), without the idsync-dlq-* ones. */
+  headers: Record<string, string>;
+}
+
+interface KafkaSettings {
+  brokers: string[];
+  topic: string;
+  timeoutMs: number;
+}
+
+function kafkaSettings(timeoutMs: number): KafkaSettings {
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  return { brokers, topic: topicName(TOPICS.deadLetter, process.env.KAFKA_TOPIC_PREFIX ?? ''), timeoutMs };
+}
+
+function kafkaClient(settings: KafkaSettings): Kafka {
+  // Few, short retries: an operator at a terminal wants "cannot reach the broker" in seconds.
+  return new Kafka({
+    clientId: 'idsync-cli',
+    brokers: settings.brokers,
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000,
+    logLevel: logLevel.NOTHING,
+    retry: { initialRetryTime: 200, retries: 2, maxRetryTime: 1_000 },
+  });
+}
+
+/** Rejects after `ms` with `what` in the message; the timer never keeps the process alive. */
+async function withDeadline<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadLetterFailure(`timed out after ${ms} ms ${what}`)), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function withAdmin<T>(kafka: Kafka, settings: KafkaSettings, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  try {
+    await withDeadline(settings.timeoutMs, `connecting to Kafka at ${settings.brokers.join(',')}`, admin.connect());
+  } catch (err) {
+    throw new DeadLetterFailure(`cannot connect to Kafka at ${settings.brokers.join(',')}: ${(err as Error).message}`);
+  }
+  try {
+    return await fn(admin);
+  } finally {
+    await withDeadline(5_000, 'disconnecting', admin.disconnect()).catch(() => undefined);
+  }
+}
+
+interface PartitionRange {
+  partition: number;
+  /** First offset to read (inclusive). */
+  from: bigint;
+  /** The high-water mark when the command started (exclusive). */
+  to: bigint;
+}
+
+/** Offsets each partition holds now: [low, high). Fails clearly when the topic does not exist. */
+async function partitionOffsets(admin: Admin, topic: string): Promise<Array<{ partition: number; low: bigint; high: bigint }>> {
+  // listTopics first: a consumer or offset fetch could otherwise auto-create the topic.
+  if (!(await admin.listTopics()).includes(topic)) throw new DeadLetterFailure(`topic ${topic} does not exist (check KAFKA_TOPIC_PREFIX)`);
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) })).sort((a, b) => a.partition - b.partition);
+}
+
+/**
+ * Reads the given ranges with a consumer of a throwaway group (no offsets committed; the group is
+ * deleted afterwards) and resolves once every range is read up to its end.
+ */
+async function readRanges(kafka: Kafka, admin: Admin, settings: KafkaSettings, ranges: PartitionRange[]): Promise<DeadLetter[]> {
+  const pending = ranges.filter((r) => r.from < r.to);
+  if (pending.length === 0) return [];
+  const groupId = `idsync-cli-deadletter-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  const read: DeadLetter[] = [];
+  const remaining = new Map(pending.map((r) => [r.partition, r]));
+  let finished: () => void = () => undefined;
+  const allRead = new Promise<void>((resolve) => (finished = resolve));
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [settings.topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        const range = remaining.get(partition);
+        if (!range) return;
+        const offset = BigInt(message.offset);
+        if (offset >= range.from && offset < range.to) read.push(deadLetterOf(partition, message));
+        if (offset >= range.to - 1n) {
+          remaining.delete(partition);
+          if (remaining.size === 0) finished();
+        }
+      },
+    });
+    for (const range of pending) consumer.seek({ topic: settings.topic, partition: range.partition, offset: range.from.toString() });
+    await withDeadline(settings.timeoutMs, `reading ${settings.topic} up to its high-water mark`, allRead);
+  } finally {
+    await withDeadline(5_000, 'disconnecting', consumer.disconnect()).catch(() => undefined);
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+  }
+  return read.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+}
+
+function toBuffer(value: IHeaders[string]): Buffer | undefined {
+  const single = Array.isArray(value) ? value[value.length - 1] : value;
+  if (single === undefined) return undefined;
+  return Buffer.isBuffer(single) ? single : Buffer.from(single, 'utf8');
+}
+
+function deadLetterOf(partition: number, message: KafkaMessage): DeadLetter {
+  const headers: Record<string, Buffer> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const bytes = toBuffer(value);
+    if (bytes) headers[name] = bytes;
+  }
+  return { partition, offset: message.offset, key: message.key, value: message.value, headers, timestamp: message.timestamp };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function utf8OrNull(bytes: Buffer | undefined | null): string | null {
+  return bytes ? bytes.toString('utf8') : null;
+}
+
+function originalHeaders(letter: DeadLetter): Record<string, Buffer> {
+  return Object.fromEntries(Object.entries(letter.headers).filter(([name]) => !name.startsWith(DLQ_HEADER_PREFIX)));
+}
+
+function viewOf(letter: DeadLetter): DeadLetterView {
+  let value: string | null = null;
+  let valueEncoding: DeadLetterView['valueEncoding'] = 'utf8';
+  if (letter.value) {
+    try {
+      value = strictUtf8.decode(letter.value);
+    } catch {
+      value = letter.value.toString('base64');
+      valueEncoding = 'base64';
+    }
+  }
+  const h = letter.headers;
+  const originalPartition = utf8OrNull(h[DEAD_LETTER_HEADERS.originalPartition]);
+  return {
+    position: `${letter.partition}:${letter.offset}`,
+    partition: letter.partition,
+    offset: letter.offset,
+    failedAt: utf8OrNull(h[DEAD_LETTER_HEADERS.failedAt]),
+    error: utf8OrNull(h[DEAD_LETTER_HEADERS.error]),
+    originalTopic: utf8OrNull(h[DEAD_LETTER_HEADERS.originalTopic]),
+    originalPartition: originalPartition === null ? null : Number(originalPartition),
+    originalOffset: utf8OrNull(h[DEAD_LETTER_HEADERS.originalOffset]),
+    key: utf8OrNull(letter.key),
+    value,
+    valueEncoding,
+    headers: Object.fromEntries(Object.entries(originalHeaders(letter)).map(([name, bytes]) => [name, bytes.toString('utf8')])),
+  };
+}
+
+/** The original record, as it was before it failed, marked with where it was re-driven from. */
+function redriveMessage(letter: DeadLetter): Message {
+  return {
+    key: letter.key,
+    value: letter.value,
+    headers: { ...originalHeaders(letter), [REDRIVEN_FROM_HEADER]: `${letter.partition}:${letter.offset}` },
+  };
+}
+
+function positiveInteger(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+interface Position {
+  partition: number;
+  offset: bigint;
+}
+
+function collectPosition(raw: string, previous: Position[] = []): Position[] {
+  const match = /^(\d+):(\d+)$/.exec(raw);
+  if (!match) throw new InvalidArgumentError('expected <partition>:<offset>, e.g. 0:42');
+  return [...previous, { partition: Number(match[1]), offset: BigInt(match[2]) }];
+}
+
+function print(json: boolean, value: unknown, human: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
+}
+
+function oneLine(text: string | null, max: number): string {
+  const flat = (text ?? '').replace(/\s+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+async function listDeadLetters(settings: KafkaSettings, limit: number): Promise<DeadLetterView[]> {
+  const kafka = kafkaClient(settings);
+  return withAdmin(kafka, settings, async (admin) => {
+    const offsets = await partitionOffsets(admin, settings.topic);
+    // The newest `limit` of each partition (the topic has one): the ones an incident is about.
+    const ranges = offsets.map(({ partition, low, high }) => ({ partition, from: high - BigInt(limit) > low ? high - BigInt(limit) : low, to: high }));
+    const letters = await readRanges(kafka, admin, settings, ranges);
+    return letters.slice(-limit).map(viewOf);
+  });
+}
+
+interface RedriveResult {
+  from: string;
+  topic: string;
+  key: string | null;
+}
+
+async function redriveDeadLetters(settings: KafkaSettings, positions: Position[] | 'all'): Promise<RedriveResult[]> {
+  const kafka = kafkaClient(settings);
+  return withAdmin(kafka, settings, async (admin) => {
+    const offsets = await partitionOffsets(admin, settings.topic);
+    // Every requested position must exist before anything is produced: all or nothing.
+    if (positions !== 'all') {
+      for (const p of positions) {
+        const range = offsets.find((o) => o.partition === p.partition);
+        if (!range || p.offset < range.low || p.offset >= range.high) throw new DeadLetterFailure(`no dead letter at ${p.partition}:${p.offset} in ${settings.topic}`);
+      }
+    }
+    const ranges = offsets.map(({ partition, low, high }) => {
+      if (positions === 'all') return { partition, from: low, to: high };
+      const wanted = positions.filter((p) => p.partition === partition).map((p) => p.offset);
+      if (wanted.length === 0) return { partition, from: high, to: high };
+      const first = wanted.reduce((a, b) => (a < b ? a : b));
+      const last = wanted.reduce((a, b) => (a > b ? a : b));
+      return { partition, from: first, to: last + 1n };
+    });
+    const read = await readRanges(kafka, admin, settings, ranges);
+    const wanted = positions === 'all' ? undefined : new Set(positions.map((p) => `${p.partition}:${p.offset}`));
+    const letters = wanted ? read.filter((l) => wanted.has(`${l.partition}:${l.offset}`)) : read;
+    if (wanted) {
+      const found = new Set(letters.map((l) => `${l.partition}:${l.offset}`));
+      const missing = [...wanted].filter((p) => !found.has(p));
+      if (missing.length > 0) throw new DeadLetterFailure(`no dead letter at ${missing.join(', ')} in ${settings.topic}`);
+    }
+    if (letters.length === 0) return [];
+
+    const existing = new Set(await admin.listTopics());
+    const byTopic = new Map<string, Message[]>();
+    for (const letter of letters) {
+      const topic = utf8OrNull(letter.headers[DEAD_LETTER_HEADERS.originalTopic]);
+      if (!topic) throw new DeadLetterFailure(`dead letter ${letter.partition}:${letter.offset} has no ${DEAD_LETTER_HEADERS.originalTopic} header`);
+      if (!existing.has(topic)) throw new DeadLetterFailure(`dead letter ${letter.partition}:${letter.offset}: original topic ${topic} does not exist`);
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), redriveMessage(letter)]);
+    }
+    // Idempotent, acks=all, one request in flight: no duplicates from the producer's own
+    // retries, and records of one key keep their dead-letter order.
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await withDeadline(settings.timeoutMs, 'connecting the producer', producer.connect());
+    try {
+      await withDeadline(
+        settings.timeoutMs,
+        're-producing dead letters',
+        producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }),
+      );
+    } finally {
+      await withDeadline(5_000, 'disconnecting', producer.disconnect()).catch(() => undefined);
+    }
+    return letters.map((l) => ({ from: `${l.partition}:${l.offset}`, topic: utf8OrNull(l.headers[DEAD_LETTER_HEADERS.originalTopic]) ?? '', key: utf8OrNull(l.key) }));
+  });
+}
+
+function table(rows: Array<Record<string, string>>): string {
+  if (rows.length === 0) return '(none)';
+  const keys = Object.keys(rows[0]);
+  const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => r[k].length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ');
+  return [line(keys), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => r[k])))].join('\n');
+}
+
+/** Adds `deadletter list` and `deadletter redrive` to the operator CLI. */
+export function registerDeadLetterCommands(program: Command): void {
+  const deadletter = program
+    .command('deadletter')
+    .description('Dead letters (idsync.deadletter.v1): records the sync worker could not process; KAFKA_BROKERS, KAFKA_TOPIC_PREFIX');
+
+  deadletter
+    .command('list')
+    .description('Show the newest dead letters, oldest first')
+    .option('--limit <n>', `at most this many (default ${DEFAULT_LIST_LIMIT})`, positiveInteger)
+    .option('--timeout-ms <ms>', `give up after this long (default ${DEFAULT_TIMEOUT_MS})`, positiveInteger)
+    .option('--json', 'print JSON')
+    .action(async (opts: { limit?: number; timeoutMs?: number; json?: boolean }) => {
+      const settings = kafkaSettings(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      const letters = await listDeadLetters(settings, opts.limit ?? DEFAULT_LIST_LIMIT);
+      print(
+        !!opts.json,
+        letters,
+        table(
+          letters.map((l) => ({
+            position: l.position,
+            failedAt: l.failedAt ?? '',
+            from: l.originalTopic ? `${l.originalTopic}/${l.originalPartition ?? '?'}@${l.originalOffset ?? '?'}` : '',
+            key: l.key ?? '',
+            error: oneLine(l.error, 100),
+          })),
+        ),
+      );
+    });
+
+  deadletter
+    .command('redrive')
+    .description('Put dead letters back on the topic they failed on (original key, value, headers + idsync-redriven-from)')
+    .option('--all', 'every dead letter currently in the topic')
+    .option('--offset <partition:offset>', 'this dead letter (repeatable)', collectPosition)
+    .option('--timeout-ms <ms>', `give up after this long (default ${DEFAULT_TIMEOUT_MS})`, positiveInteger)
+    .option('--json', 'print JSON')
+    .action(async (opts: { all?: boolean; offset?: Position[]; timeoutMs?: number; json?: boolean }, command: Command) => {
+      if (!!opts.all === !!opts.offset?.length) command.error('error: give either --all or one or more --offset <partition:offset>', { exitCode: 2, code: 'idsync.usage' });
+      const settings = kafkaSettings(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      const redriven = await redriveDeadLetters(settings, opts.all ? 'all' : (opts.offset ?? []));
+      print(
+        !!opts.json,
+        redriven,
+        redriven.length === 0 ? 'no dead letters to re-drive' : redriven.map((r) => `re-drove ${r.from} → ${r.topic} (key ${r.key ?? 'none'})`).join('\n'),
+      );
+    });
+}
