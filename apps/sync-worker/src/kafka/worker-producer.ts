@@ -17,6 +17,7 @@ export interface TopicMessages {
 export class WorkerProducer implements OnApplicationShutdown {
   private producer: Producer | undefined;
   private connecting: Promise<Producer> | undefined;
+  private closed = false;
 
   constructor(private readonly config: WorkerConfig) {}
 
@@ -25,7 +26,9 @@ export class WorkerProducer implements OnApplicationShutdown {
     await producer.sendBatch({ topicMessages, acks: -1 });
   }
 
+  /** Runs after Nest has stopped the consumer (and awaited its in-flight record). */
   async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
     const producer = this.producer ?? (await this.connecting?.catch(() => undefined));
     this.producer = undefined;
     this.connecting = undefined;
@@ -35,6 +38,7 @@ export class WorkerProducer implements OnApplicationShutdown {
   /** Connects on first use, so a broker outage at start-up becomes a retried send, not a crash. */
   private connected(): Promise<Producer> {
     if (this.producer) return Promise.resolve(this.producer);
+    if (this.closed) return Promise.reject(new Error('the worker producer is shut down'));
     this.connecting ??= (async () => {
       const producer = createKafkaClient(this.config, 'idsync-sync-worker-producer').producer({
         idempotent: true,
