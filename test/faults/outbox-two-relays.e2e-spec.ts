@@ -192,4 +192,21 @@ describe('two outbox relays on one database', () => {
     assert.ok(a.duplicates <= 500, `duplicates (${a.duplicates}) are at most one re-sent batch`);
     assert.equal(resent.size, a.duplicates, 'each duplicate is a single re-send');
   });
+
+  it('a restarted replica rejoins: both relays again, nothing new duplicated', { timeout: 120_000 }, async () => {
+    const duplicatesBefore = analyzeChanges(reader.records).duplicates;
+    await gwB.restart('SIGKILL'); // already dead: starts it again on the same port
+    const statuses = await mapLimit(
+      Array.from({ length: 60 }, (_, i) => i),
+      8,
+      async (i) => (await patchUser(i % 2 ? scimB : scimA, users[i % USERS], ++patchNo)).status,
+    );
+    assert.deepEqual(
+      statuses.filter((s) => s !== 200),
+      [],
+      'writes through the restarted gw-b and gw-a succeed',
+    );
+    const a = await checkTopicAgainstOutbox('after restart');
+    assert.equal(a.duplicates, duplicatesBefore, 'no further duplicates once both relays run cleanly');
+  });
 });
