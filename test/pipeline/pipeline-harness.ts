@@ -102,6 +102,8 @@ export interface PipelineHarness {
   /** A raw producer for the input topic (reprocessing and poison-record tests). */
   producer: Producer;
   inputTopic: string;
+  /** Stops the worker (graceful: Nest awaits the in-flight record) and starts a new one in the same group. */
+  restartWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -126,7 +128,8 @@ export async function startPipeline(label: string, env: Record<string, string> =
   const gateway = await startGateway(appEnv, { database: db });
   const { SyncWorkerModule } = await import('../../apps/sync-worker/src/app.module');
   const { workerAppOptions } = await import('../../apps/sync-worker/src/worker.bootstrap');
-  const worker = await createIdsyncApp(SyncWorkerModule, workerAppOptions());
+  const startWorker = () => createIdsyncApp(SyncWorkerModule, workerAppOptions());
+  let worker = await startWorker();
   const kafka = new Kafka({ clientId: `${prefix}-test`, brokers: testKafkaBrokers().split(','), logLevel: logLevel.NOTHING });
   const reader = new OutputTopicsReader(kafka, prefix);
   await reader.start();
@@ -134,11 +137,17 @@ export async function startPipeline(label: string, env: Record<string, string> =
   await producer.connect();
   return {
     gateway,
-    worker,
+    get worker() {
+      return worker;
+    },
     prefix,
     reader,
     producer,
     inputTopic: topicName(TOPICS.scimChanges, prefix),
+    async restartWorker() {
+      await worker.close();
+      worker = await startWorker();
+    },
     async close() {
       await producer.disconnect();
       await reader.stop();

@@ -134,4 +134,24 @@ describe('sync-worker: exactly-once effect, dead letters, partitions keep moving
       if (!restored) await ds.query('ALTER TABLE IF EXISTS worker_processed_changes_away RENAME TO worker_processed_changes');
     }
   });
+
+  it('a worker restart mid-stream loses nothing and publishes every change once', async (t) => {
+    const tenantId = randomUUID();
+    const changes = Array.from({ length: 300 }, () => userChange(tenantId, randomUUID(), 1));
+    await pipeline.producer.send({
+      topic: pipeline.inputTopic,
+      messages: changes.map((c) => ({ key: scimChangeKey(c.tenantId, c.resourceId), value: JSON.stringify(c) })),
+    });
+    // Restart as soon as the first events are out, while the rest are still being processed.
+    await pipeline.reader.waitForEvents((e) => e.ce.tenantid === tenantId, 1, 'the first events');
+    const atRestart = pipeline.reader.events((e) => e.ce.tenantid === tenantId).length;
+    await pipeline.restartWorker();
+    t.diagnostic(`${atRestart} of ${changes.length} changes published when the worker restarted`);
+    await pipeline.reader.waitForEvents((e) => e.ce.tenantid === tenantId, changes.length, 'every change published after the restart');
+    await new Promise((r) => setTimeout(r, 500));
+    const perChange = new Map<string, number>();
+    for (const e of pipeline.reader.events((x) => x.ce.tenantid === tenantId)) perChange.set(e.ce.changeid, (perChange.get(e.ce.changeid) ?? 0) + 1);
+    assert.equal(perChange.size, changes.length);
+    assert.deepEqual([...new Set(perChange.values())], [1], 'no change published twice');
+  });
 });
