@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { CloudEvent, Kafka } from 'cloudevents';
 import {
   IDENTITY_EVENT_TYPES,
@@ -282,5 +284,31 @@ describe('the validator refuses what the contract forbids', () => {
       [],
     );
     assert.ok(validateStateRecord(TOPICS.users, null, null).some((v) => v.includes('key')));
+  });
+});
+
+describe('docs/EVENTS.md examples conform to docs/asyncapi.yaml', () => {
+  const markdown = fs.readFileSync(path.resolve(__dirname, '..', '..', 'docs', 'EVENTS.md'), 'utf8');
+  interface ExampleRecord {
+    key: string;
+    headers: Record<string, string>;
+    value: unknown;
+  }
+  const examples = [...markdown.matchAll(/```json\n([\s\S]*?)\n```/g)]
+    .map((m) => JSON.parse(m[1]) as unknown)
+    .filter((x): x is ExampleRecord => typeof x === 'object' && x !== null && 'headers' in x && 'key' in x);
+
+  it('one valid example per event type', () => {
+    const events = examples.filter((x) => x.headers.ce_type !== undefined);
+    for (const example of events) {
+      assert.deepEqual(validateIdentityEvent(example.headers, JSON.stringify(example.value), example.key), [], example.headers.ce_type);
+    }
+    assert.deepEqual(events.map((x) => x.headers.ce_type).sort(), Object.values(IDENTITY_EVENT_TYPES).sort());
+  });
+
+  it('the state record example is valid', () => {
+    const states = examples.filter((x) => x.headers.ce_type === undefined);
+    assert.equal(states.length, 1);
+    assert.deepEqual(validateStateRecord(TOPICS.users, states[0].key, JSON.stringify(states[0].value), states[0].headers), []);
   });
 });
