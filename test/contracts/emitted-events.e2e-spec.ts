@@ -1,10 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { IDENTITY_EVENT_TYPES, TOPICS } from '@idsync/contracts';
 import { waitFor } from '@idsync/testing';
 import { ENTERPRISE, GROUP_SCHEMA, PATCH_OP, USER_SCHEMA, expectStatus, tenant, type TenantClient } from '../scim/scim-e2e.helpers';
 import { startPipeline, type PipelineHarness, type ReadRecord } from '../pipeline/pipeline-harness';
-import { validateIdentityEvent, validateStateRecord } from './asyncapi-validator';
+import { validateDeadLetter, validateIdentityEvent, validateStateRecord } from './asyncapi-validator';
 
 // What the running gateway + sync-worker really put on the public and compacted topics, checked
 // record by record against docs/asyncapi.yaml — the document consumers generate code from.
@@ -106,5 +107,20 @@ describe('contract: every emitted record conforms to docs/asyncapi.yaml', () => 
       assert.ok(previous === undefined || previous < record.headers.ce_sequence, `${subject}: ${previous} then ${record.headers.ce_sequence}`);
       lastSequence.set(subject, record.headers.ce_sequence);
     }
+  });
+
+  it('a record the worker cannot process becomes a dead letter that conforms: original bytes plus the idsync-dlq-* headers', async () => {
+    const key = `${scim.tenantId}:${randomUUID()}`;
+    const value = '{"changeId":"","note":"not a change record"}';
+    await pipeline.producer.send({ topic: pipeline.inputTopic, acks: -1, messages: [{ key, value, headers: { 'idsync-change-id': 'poison' } }] });
+    const deadLetterTopic = pipeline.reader.topic(TOPICS.deadLetter);
+    const letter = await waitFor(() => pipeline.reader.records.find((r) => r.topic === deadLetterTopic && r.key === key), {
+      timeoutMs: 30_000,
+      what: 'the dead letter',
+    });
+    assert.deepEqual(validateDeadLetter(letter.headers), []);
+    assert.equal(letter.value, value);
+    assert.equal(letter.headers['idsync-change-id'], 'poison');
+    assert.equal(letter.headers['idsync-dlq-original-topic'], pipeline.inputTopic);
   });
 });
