@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CloudEvent, Kafka } from 'cloudevents';
 import {
+  DEAD_LETTER_HEADERS,
   IDENTITY_EVENT_TYPES,
   TOPICS,
   deriveCurrentState,
@@ -157,6 +158,11 @@ describe('docs/asyncapi.yaml', () => {
         `${id} headers must pin ce_type to ${message.name}`,
       );
     }
+  });
+
+  it('names the dead-letter headers of libs/contracts DEAD_LETTER_HEADERS, all required', () => {
+    const schema = document.components.schemas.DeadLetterHeaders as { required: string[] };
+    assert.deepEqual([...schema.required].sort(), Object.values(DEAD_LETTER_HEADERS).sort());
   });
 
   it('resolves every $ref; operations point at their channel and that channel’s messages', () => {

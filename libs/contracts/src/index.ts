@@ -4,3 +4,4 @@ export * from './scim-change';
 export * from './identity-events';
 export * from './scim-change.guard';
 export * from './identity-event-derivation';
+export * from './dead-letter';

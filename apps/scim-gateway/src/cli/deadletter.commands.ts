@@ -1,26 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { Kafka, logLevel, type Admin, type IHeaders, type KafkaMessage, type Message } from 'kafkajs';
-import { TOPICS, topicName } from '@idsync/contracts';
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_HEADER_PREFIX, REDRIVEN_FROM_HEADER, TOPICS, topicName } from '@idsync/contracts';
 
 // `idsync deadletter list|redrive`: inspect idsync.deadletter.v1 and put records back on the topic
 // they failed on. Reads are bounded by the high-water mark taken at the start, so the commands
 // always end (new dead letters arriving meanwhile wait for the next run); a deadline covers a
 // broker that stops answering. Failures throw, and main() prints them on stderr with exit 1.
 
-/** Headers the sync worker adds to a dead letter (apps/sync-worker dead-letter-message.ts). */
-export const DEAD_LETTER_HEADERS = {
-  error: 'idsync-dlq-error',
-  originalTopic: 'idsync-dlq-original-topic',
-  originalPartition: 'idsync-dlq-original-partition',
-  originalOffset: 'idsync-dlq-original-offset',
-  failedAt: 'idsync-dlq-failed-at',
-} as const;
-
-/** Set on a re-driven record: `<dead-letter partition>:<offset>` it was copied from. */
-export const REDRIVEN_FROM_HEADER = 'idsync-redriven-from';
-
-const DLQ_HEADER_PREFIX = 'idsync-dlq-';
 const DEFAULT_LIST_LIMIT = 50;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -185,7 +172,7 @@ function utf8OrNull(bytes: Buffer | undefined | null): string | null {
 }
 
 function originalHeaders(letter: DeadLetter): Record<string, Buffer> {
-  return Object.fromEntries(Object.entries(letter.headers).filter(([name]) => !name.startsWith(DLQ_HEADER_PREFIX)));
+  return Object.fromEntries(Object.entries(letter.headers).filter(([name]) => !name.startsWith(DEAD_LETTER_HEADER_PREFIX)));
 }
 
 function viewOf(letter: DeadLetter): DeadLetterView {
