@@ -3,10 +3,10 @@ import { topicDefinitions } from '@idsync/contracts';
 import { DatabaseModule } from '@idsync/persistence';
 import { AppConfigModule, AppLoggingModule, HealthModule, KafkaTopicsInitializer, MetricsModule } from '@idsync/platform';
 import { WebhookConfig } from './config/webhook.config';
-import { EventsModule } from './events/events.module';
+import { WebhooksModule } from './webhooks.module';
 
 @Module({
-  imports: [AppConfigModule.forRoot(WebhookConfig), AppLoggingModule, DatabaseModule, HealthModule, MetricsModule, EventsModule],
+  imports: [AppConfigModule.forRoot(WebhookConfig), AppLoggingModule, DatabaseModule, HealthModule, MetricsModule, WebhooksModule],
   // Like the other apps: make sure the topics exist before the consumer subscribes. Without it,
   // webhook-delivery started at the same moment as the gateway and worker (npm start, compose)
   // could subscribe before they had created the topics and fail with UNKNOWN_TOPIC_OR_PARTITION.

@@ -1,4 +1,4 @@
-import { IsNotEmpty, IsString } from 'class-validator';
+import { IsBoolean, IsInt, IsNotEmpty, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
 import { BaseAppConfig } from '@idsync/platform';
 
 /** webhook-delivery settings. */
@@ -9,4 +9,71 @@ export class WebhookConfig extends BaseAppConfig {
   @IsString()
   @IsNotEmpty()
   WEBHOOK_GROUP_ID = 'idsync-webhook-delivery';
+
+  /** Bearer token of `/admin/*` (subscriptions, deliveries). Empty: the admin API answers 404. */
+  @IsString()
+  ADMIN_API_TOKEN = '';
+
+  /**
+   * Key ring encrypting signing secrets at rest: `kid1:<base64 32 bytes>,kid2:…`. Empty: the app
+   * runs (and delivers nothing) but refuses to create subscriptions. Validated (and never
+   * echoed) by @idsync/crypto at start-up.
+   */
+  @IsString()
+  ENCRYPTION_KEYS = '';
+
+  /** Key id of ENCRYPTION_KEYS that new secrets are encrypted under. */
+  @IsString()
+  ENCRYPTION_ACTIVE_KEY_ID = '';
+
+  /** Allow http:// endpoint URLs (development only); https otherwise. */
+  @IsBoolean()
+  WEBHOOK_ALLOW_HTTP = false;
+
+  /** CIDRs exempt from the SSRF address check (e.g. `127.0.0.1/32` for a local receiver). */
+  @IsString()
+  @Matches(/^$|^[0-9a-fA-F:.]+\/\d{1,3}(,[0-9a-fA-F:.]+\/\d{1,3})*$/, { message: 'WEBHOOK_ALLOWED_CIDRS must be a comma-separated list of address/prefix' })
+  WEBHOOK_ALLOWED_CIDRS = '';
+
+  /** Delay in ms before each attempt (the first is normally 0): immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+  @IsString()
+  @Matches(/^\d+(,\d+)*$/, { message: 'WEBHOOK_RETRY_SCHEDULE_MS must be comma-separated milliseconds' })
+  WEBHOOK_RETRY_SCHEDULE_MS = '0,5000,300000,1800000,7200000,18000000,36000000,36000000';
+
+  /** Up to this fraction of each retry delay is added at random, so retries of many messages spread out. */
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  WEBHOOK_RETRY_JITTER = 0.1;
+
+  @IsInt()
+  @Min(1)
+  WEBHOOK_CONNECT_TIMEOUT_MS = 5_000;
+
+  /** Whole-response deadline of one attempt (headers and the capped body). */
+  @IsInt()
+  @Min(1)
+  WEBHOOK_RESPONSE_TIMEOUT_MS = 15_000;
+
+  /** At most this much of a response body is read and kept in the attempt log. */
+  @IsInt()
+  @Min(0)
+  @Max(65_536)
+  WEBHOOK_RESPONSE_BODY_MAX_BYTES = 4_096;
+
+  /** How often the scheduler looks for due deliveries (new events and finished attempts wake it at once). */
+  @IsInt()
+  @Min(10)
+  WEBHOOK_POLL_MS = 1_000;
+
+  /** Attempts in flight per process, across all endpoints (each endpoint also has its own limit). */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  WEBHOOK_MAX_IN_FLIGHT = 200;
+
+  /** Default grace period of a secret rotation: how long the previous secret keeps signing. */
+  @IsInt()
+  @Min(0)
+  WEBHOOK_SECRET_ROTATION_GRACE_SECONDS = 86_400;
 }

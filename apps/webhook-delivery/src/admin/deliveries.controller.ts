@@ -1,0 +1,48 @@
+import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ReplayDeliveryCommand } from '../delivery/commands/replay-delivery.command';
+import type { Delivery } from '../delivery/delivery.repository';
+import { GetDeliveryQuery } from '../delivery/queries/get-delivery.query';
+import type { DeliveryWithAttempts } from '../delivery/queries/get-delivery.handler';
+import { ListDeliveriesQuery } from '../delivery/queries/list-deliveries.query';
+import { AdminApiGuard } from './admin-api.guard';
+import { ListDeliveriesQueryDto } from './dto/delivery.query.dto';
+import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
+
+/** /admin/deliveries: the delivery records, their attempt log, and replay. */
+@Controller('admin/deliveries')
+@UseGuards(AdminApiGuard)
+@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+export class DeliveriesController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
+
+  @Get()
+  list(@Query() q: ListDeliveriesQueryDto): Promise<Delivery[]> {
+    return this.queries.execute<ListDeliveriesQuery, Delivery[]>(
+      new ListDeliveriesQuery(q.tenantId, {
+        subscriptionId: q.subscriptionId,
+        status: q.status,
+        eventType: q.eventType,
+        since: q.since ? new Date(q.since) : undefined,
+        until: q.until ? new Date(q.until) : undefined,
+        limit: q.limit ?? 100,
+      }),
+    );
+  }
+
+  /** The delivery with every attempt (time, duration, status code, error, truncated response body). */
+  @Get(':id')
+  get(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto): Promise<DeliveryWithAttempts> {
+    return this.queries.execute<GetDeliveryQuery, DeliveryWithAttempts>(new GetDeliveryQuery(scope.tenantId, id));
+  }
+
+  /** 202: requeued for an attempt now, on a fresh schedule, with the same webhook-id. 409 while pending. */
+  @Post(':id/replay')
+  @HttpCode(202)
+  replay(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto): Promise<Delivery> {
+    return this.commands.execute<ReplayDeliveryCommand, Delivery>(new ReplayDeliveryCommand(scope.tenantId, id));
+  }
+}

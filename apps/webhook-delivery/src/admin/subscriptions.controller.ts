@@ -1,0 +1,81 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { WebhookConfig } from '../config/webhook.config';
+import { RecoverSubscriptionCommand } from '../delivery/commands/recover-subscription.command';
+import type { RecoverResult } from '../delivery/commands/recover-subscription.handler';
+import { CreateSubscriptionCommand } from '../subscriptions/commands/create-subscription.command';
+import type { CreatedSubscription } from '../subscriptions/commands/create-subscription.handler';
+import { DeleteSubscriptionCommand } from '../subscriptions/commands/delete-subscription.command';
+import { RotateSecretCommand } from '../subscriptions/commands/rotate-secret.command';
+import type { RotatedSecret } from '../subscriptions/commands/rotate-secret.handler';
+import { UpdateSubscriptionCommand } from '../subscriptions/commands/update-subscription.command';
+import { GetSubscriptionQuery } from '../subscriptions/queries/get-subscription.query';
+import { ListSubscriptionsQuery } from '../subscriptions/queries/list-subscriptions.query';
+import type { Subscription } from '../subscriptions/subscription.repository';
+import { AdminApiGuard } from './admin-api.guard';
+import { RecoverQueryDto } from './dto/delivery.query.dto';
+import { CreateSubscriptionDto, RotateSecretDto, UpdateSubscriptionDto } from './dto/subscription.dto';
+import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
+
+/** /admin/subscriptions: a tenant's webhook endpoints. Plain JSON, behind ADMIN_API_TOKEN. */
+@Controller('admin/subscriptions')
+@UseGuards(AdminApiGuard)
+@UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+export class SubscriptionsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    private readonly config: WebhookConfig,
+  ) {}
+
+  /** 201 with the signing secret: the only time it is shown. */
+  @Post()
+  create(@Body() dto: CreateSubscriptionDto): Promise<CreatedSubscription> {
+    return this.commands.execute<CreateSubscriptionCommand, CreatedSubscription>(
+      new CreateSubscriptionCommand(dto.tenantId, {
+        url: dto.url,
+        eventTypes: dto.eventTypes,
+        description: dto.description ?? null,
+        enabled: dto.enabled ?? true,
+        maxConcurrency: dto.maxConcurrency ?? 5,
+        customHeaders: dto.customHeaders ?? {},
+        orderedDelivery: dto.orderedDelivery ?? false,
+      }),
+    );
+  }
+
+  @Get()
+  list(@Query() scope: TenantScopeQueryDto): Promise<Subscription[]> {
+    return this.queries.execute<ListSubscriptionsQuery, Subscription[]>(new ListSubscriptionsQuery(scope.tenantId));
+  }
+
+  @Get(':id')
+  get(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto): Promise<Subscription> {
+    return this.queries.execute<GetSubscriptionQuery, Subscription>(new GetSubscriptionQuery(scope.tenantId, id));
+  }
+
+  @Patch(':id')
+  update(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto, @Body() dto: UpdateSubscriptionDto): Promise<Subscription> {
+    return this.commands.execute<UpdateSubscriptionCommand, Subscription>(new UpdateSubscriptionCommand(scope.tenantId, id, dto));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto): Promise<void> {
+    await this.commands.execute(new DeleteSubscriptionCommand(scope.tenantId, id));
+  }
+
+  /** 201 with the new secret (shown once); the old one keeps signing for the grace period. */
+  @Post(':id/rotate-secret')
+  rotateSecret(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto, @Body() dto: RotateSecretDto): Promise<RotatedSecret> {
+    const grace = dto.gracePeriodSeconds ?? this.config.WEBHOOK_SECRET_ROTATION_GRACE_SECONDS;
+    return this.commands.execute<RotateSecretCommand, RotatedSecret>(new RotateSecretCommand(scope.tenantId, id, grace));
+  }
+
+  /** Replays every failed delivery of this subscription for events received since `since`. */
+  @Post(':id/recover')
+  @HttpCode(202)
+  recover(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: RecoverQueryDto): Promise<RecoverResult> {
+    return this.commands.execute<RecoverSubscriptionCommand, RecoverResult>(new RecoverSubscriptionCommand(query.tenantId, id, new Date(query.since)));
+  }
+}

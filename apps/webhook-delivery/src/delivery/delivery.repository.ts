@@ -1,0 +1,238 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { sqlRows } from './sql-rows';
+import type { AttemptResult, DeliveryOutcome } from '../domain/delivery-outcome';
+import type { IdentityEvent } from '../domain/identity-cloud-event';
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface Delivery {
+  id: string;
+  tenantId: string;
+  subscriptionId: string;
+  eventId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attemptCount: number;
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export interface DeliveryAttempt {
+  attemptNumber: number;
+  startedAt: string;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  responseBody: string | null;
+}
+
+/** A delivery this process has leased for one attempt. */
+export interface ClaimedDelivery {
+  id: string;
+  tenantId: string;
+  subscriptionId: string;
+  eventType: string;
+  payload: string;
+  /** Attempts made including this one. */
+  attemptNumber: number;
+  url: string;
+  customHeaders: Record<string, string>;
+}
+
+export interface DeliveryFilter {
+  subscriptionId?: string;
+  status?: DeliveryStatus;
+  eventType?: string;
+  since?: Date;
+  until?: Date;
+  limit: number;
+}
+
+interface DeliveryRow {
+  id: string;
+  tenant_id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  status: DeliveryStatus;
+  attempt_count: number;
+  next_attempt_at: Date;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Date;
+  completed_at: Date | null;
+}
+
+const DELIVERY_COLUMNS = 'id, tenant_id, subscription_id, event_id, event_type, status, attempt_count, next_attempt_at, last_status_code, last_error, created_at, completed_at';
+
+function toDelivery(r: DeliveryRow): Delivery {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    subscriptionId: r.subscription_id,
+    eventId: r.event_id,
+    eventType: r.event_type,
+    status: r.status,
+    attemptCount: r.attempt_count,
+    nextAttemptAt: r.status === 'pending' ? r.next_attempt_at.toISOString() : null,
+    lastStatusCode: r.last_status_code,
+    lastError: r.last_error,
+    createdAt: r.created_at.toISOString(),
+    completedAt: r.completed_at?.toISOString() ?? null,
+  };
+}
+
+/** Keep attempt-log rows small whatever the receiver answers. */
+const STORED_RESPONSE_BODY_CHARS = 1_024;
+const STORED_ERROR_CHARS = 500;
+
+/** Delivery records, their leases and the attempt log. Every query is scoped by tenant (or by a leased row). */
+@Injectable()
+export class DeliveryRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** One record per (event, subscription); a redelivered Kafka record inserts nothing new. */
+  async insertForEvent(event: IdentityEvent, subscriptionIds: string[], firstAttemptDelayMs: number): Promise<number> {
+    if (subscriptionIds.length === 0) return 0;
+    const ce = event.cloudEvent;
+    const rows: unknown[] = await this.db.query(
+      `INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, event_id, event_type, subject_key, payload, next_attempt_at)
+       SELECT ids.id, $1, ids.subscription_id, $2, $3, $4, $5, now() + make_interval(secs => $6::double precision / 1000)
+       FROM unnest($7::uuid[], $8::uuid[]) AS ids(id, subscription_id)
+       ON CONFLICT (subscription_id, event_id) DO NOTHING RETURNING id`,
+      [event.tenantId, ce.id, ce.type, event.subjectKey, JSON.stringify(ce), firstAttemptDelayMs, subscriptionIds.map(() => randomUUID()), subscriptionIds],
+    );
+    return rows.length;
+  }
+
+  /**
+   * Leases up to `limit` due deliveries for one attempt each, committed before any HTTP request.
+   * Subscription rows are locked (SKIP LOCKED) while claiming, so replicas claim for one endpoint
+   * one at a time and its in-flight count (unexpired leases) never exceeds max_concurrency; the
+   * delivery rows themselves are also taken with SKIP LOCKED. attempt_count is incremented in the
+   * claim: a lease is one attempt, never sent twice. With ordered delivery, only the oldest
+   * pending delivery of each resource is eligible.
+   */
+  async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    const rows: Array<{ id: string; tenant_id: string; subscription_id: string; event_type: string; payload: string; attempt_count: number; url: string; custom_headers: Record<string, string> }> =
+      sqlRows(await this.db.query(
+        `WITH subs AS (
+           SELECT s.id, s.ordered_delivery,
+                  s.max_concurrency - (SELECT count(*) FROM webhook_deliveries i
+                                       WHERE i.subscription_id = s.id AND i.status = 'pending' AND i.locked_until > now())::int AS free
+           FROM webhook_subscriptions s
+           WHERE s.enabled AND EXISTS (SELECT 1 FROM webhook_deliveries d
+                                       WHERE d.subscription_id = s.id AND d.status = 'pending' AND d.next_attempt_at <= now())
+           ORDER BY s.id
+           FOR UPDATE OF s SKIP LOCKED
+         ), picked AS (
+           SELECT p.id FROM subs CROSS JOIN LATERAL (
+             SELECT d.id FROM webhook_deliveries d
+             WHERE d.subscription_id = subs.id AND d.status = 'pending' AND d.next_attempt_at <= now()
+               AND (d.locked_until IS NULL OR d.locked_until <= now())
+               AND (NOT subs.ordered_delivery OR NOT EXISTS (
+                     SELECT 1 FROM webhook_deliveries e
+                     WHERE e.subscription_id = d.subscription_id AND e.subject_key = d.subject_key AND e.status = 'pending' AND e.seq < d.seq))
+             ORDER BY d.next_attempt_at, d.seq
+             LIMIT greatest(subs.free, 0)
+             FOR UPDATE SKIP LOCKED
+           ) p
+           LIMIT $1
+         )
+         UPDATE webhook_deliveries d
+         SET locked_until = now() + make_interval(secs => $2::double precision / 1000), attempt_count = d.attempt_count + 1, updated_at = now()
+         FROM picked, webhook_subscriptions s
+         WHERE d.id = picked.id AND s.id = d.subscription_id
+         RETURNING d.id, d.tenant_id, d.subscription_id, d.event_type, d.payload, d.attempt_count, s.url, s.custom_headers`,
+        [limit, leaseMs],
+      ));
+    return rows.map((r) => ({
+      id: r.id,
+      tenantId: r.tenant_id,
+      subscriptionId: r.subscription_id,
+      eventType: r.event_type,
+      payload: r.payload,
+      attemptNumber: r.attempt_count,
+      url: r.url,
+      customHeaders: r.custom_headers,
+    }));
+  }
+
+  /**
+   * Logs the attempt and applies its outcome, releasing the lease. The `attempt_count` guard makes
+   * a stale attempt (its lease expired and another replica moved on) change nothing.
+   */
+  async recordAttempt(tx: EntityManager, claimed: ClaimedDelivery, result: AttemptResult, outcome: DeliveryOutcome): Promise<boolean> {
+    const error = result.error?.slice(0, STORED_ERROR_CHARS) ?? (outcome.kind === 'delivered' ? null : `HTTP ${result.statusCode}`);
+    const status: DeliveryStatus = outcome.kind === 'delivered' ? 'delivered' : outcome.kind === 'retry' ? 'pending' : 'failed';
+    const delayMs = outcome.kind === 'retry' ? outcome.delayMs : 0;
+    const updated: unknown[] = sqlRows(await tx.query(
+      `UPDATE webhook_deliveries SET status = $3, locked_until = NULL, last_status_code = $4, last_error = $5, updated_at = now(),
+         next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $6::double precision / 1000) ELSE next_attempt_at END,
+         completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
+       WHERE id = $1 AND attempt_count = $2 AND status = 'pending' RETURNING id`,
+      [claimed.id, claimed.attemptNumber, status, result.statusCode ?? null, error, delayMs],
+    ));
+    if (updated.length === 0) return false;
+    await tx.query(
+      `INSERT INTO webhook_delivery_attempts (tenant_id, delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_body)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [claimed.tenantId, claimed.id, claimed.attemptNumber, result.startedAt, result.durationMs, result.statusCode ?? null, result.error?.slice(0, STORED_ERROR_CHARS) ?? null, result.responseBody?.slice(0, STORED_RESPONSE_BODY_CHARS) ?? null],
+    );
+    return true;
+  }
+
+  async find(tenantId: string, id: string): Promise<Delivery | undefined> {
+    const rows: DeliveryRow[] = await this.db.query(`SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    return rows[0] ? toDelivery(rows[0]) : undefined;
+  }
+
+  async list(tenantId: string, filter: DeliveryFilter): Promise<Delivery[]> {
+    const rows: DeliveryRow[] = await this.db.query(
+      `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries
+       WHERE tenant_id = $1
+         AND ($2::uuid IS NULL OR subscription_id = $2)
+         AND ($3::text IS NULL OR status = $3)
+         AND ($4::text IS NULL OR event_type = $4)
+         AND ($5::timestamptz IS NULL OR created_at >= $5)
+         AND ($6::timestamptz IS NULL OR created_at < $6)
+       ORDER BY created_at DESC, seq DESC LIMIT $7`,
+      [tenantId, filter.subscriptionId ?? null, filter.status ?? null, filter.eventType ?? null, filter.since ?? null, filter.until ?? null, filter.limit],
+    );
+    return rows.map(toDelivery);
+  }
+
+  async attempts(tenantId: string, deliveryId: string): Promise<DeliveryAttempt[]> {
+    const rows: Array<{ attempt_number: number; started_at: Date; duration_ms: number; status_code: number | null; error: string | null; response_body: string | null }> =
+      await this.db.query(
+        `SELECT attempt_number, started_at, duration_ms, status_code, error, response_body FROM webhook_delivery_attempts
+         WHERE tenant_id = $1 AND delivery_id = $2 ORDER BY id`,
+        [tenantId, deliveryId],
+      );
+    return rows.map((r) => ({ attemptNumber: r.attempt_number, startedAt: r.started_at.toISOString(), durationMs: r.duration_ms, statusCode: r.status_code, error: r.error, responseBody: r.response_body }));
+  }
+
+  /**
+   * Puts finished deliveries back on a fresh schedule (attempts restart at 1; the attempt log
+   * keeps the earlier ones). Pending deliveries are left alone. Returns the ids requeued.
+   */
+  async requeue(tenantId: string, where: { deliveryId: string } | { subscriptionId: string; failedSince: Date }): Promise<string[]> {
+    const [condition, param] =
+      'deliveryId' in where
+        ? ["id = $2 AND status IN ('failed', 'delivered')", where.deliveryId]
+        : ["subscription_id = $2 AND status = 'failed' AND created_at >= $3", where.subscriptionId];
+    const params: unknown[] = 'deliveryId' in where ? [tenantId, param] : [tenantId, param, where.failedSince];
+    const rows: Array<{ id: string }> = sqlRows(await this.db.query(
+      `UPDATE webhook_deliveries SET status = 'pending', attempt_count = 0, next_attempt_at = now(), locked_until = NULL,
+         completed_at = NULL, updated_at = now()
+       WHERE tenant_id = $1 AND ${condition} RETURNING id`,
+      params,
+    ));
+    return rows.map((r) => r.id);
+  }
+}

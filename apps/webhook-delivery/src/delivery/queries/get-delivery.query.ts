@@ -1,0 +1,7 @@
+/** One delivery with its attempt log. */
+export class GetDeliveryQuery {
+  constructor(
+    readonly tenantId: string,
+    readonly deliveryId: string,
+  ) {}
+}

@@ -1,0 +1,8 @@
+import type { DeliveryFilter } from '../delivery.repository';
+
+export class ListDeliveriesQuery {
+  constructor(
+    readonly tenantId: string,
+    readonly filter: DeliveryFilter,
+  ) {}
+}

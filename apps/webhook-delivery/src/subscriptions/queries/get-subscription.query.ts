@@ -1,0 +1,6 @@
+export class GetSubscriptionQuery {
+  constructor(
+    readonly tenantId: string,
+    readonly subscriptionId: string,
+  ) {}
+}

@@ -1,0 +1,3 @@
+export class ListSubscriptionsQuery {
+  constructor(readonly tenantId: string) {}
+}

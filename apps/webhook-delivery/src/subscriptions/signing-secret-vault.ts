@@ -1,0 +1,31 @@
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { EnvelopeCipher } from '@idsync/crypto';
+import { WebhookConfig } from '../config/webhook.config';
+
+/**
+ * Encrypts signing secrets at rest with the ENCRYPTION_KEYS ring. Each ciphertext is bound to its
+ * secret row id, so a ciphertext copied onto another subscription does not decrypt.
+ */
+@Injectable()
+export class SigningSecretVault {
+  private readonly cipher: EnvelopeCipher | undefined;
+
+  constructor(config: WebhookConfig) {
+    // A malformed ring stops start-up (the error names the setting, never the key material);
+    // an empty one leaves the app running, refusing only what needs it.
+    this.cipher = config.ENCRYPTION_KEYS ? EnvelopeCipher.fromConfig(config.ENCRYPTION_KEYS, config.ENCRYPTION_ACTIVE_KEY_ID) : undefined;
+  }
+
+  seal(secret: string, secretId: string): string {
+    return this.requireCipher().encrypt(secret, `webhook_secret:${secretId}`);
+  }
+
+  open(ciphertext: string, secretId: string): string {
+    return this.requireCipher().decrypt(ciphertext, `webhook_secret:${secretId}`);
+  }
+
+  private requireCipher(): EnvelopeCipher {
+    if (!this.cipher) throw new ServiceUnavailableException('Signing secrets cannot be stored: ENCRYPTION_KEYS is not configured');
+    return this.cipher;
+  }
+}

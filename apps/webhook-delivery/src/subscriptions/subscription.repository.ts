@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { sqlRows } from '../delivery/sql-rows';
+
+export interface Subscription {
+  id: string;
+  tenantId: string;
+  url: string;
+  eventTypes: string[];
+  description: string | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  maxConcurrency: number;
+  customHeaders: Record<string, string>;
+  orderedDelivery: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SubscriptionFields {
+  url: string;
+  eventTypes: string[];
+  description: string | null;
+  enabled: boolean;
+  maxConcurrency: number;
+  customHeaders: Record<string, string>;
+  orderedDelivery: boolean;
+}
+
+interface SubscriptionRow {
+  id: string;
+  tenant_id: string;
+  url: string;
+  event_types: string[];
+  description: string | null;
+  enabled: boolean;
+  disabled_reason: string | null;
+  max_concurrency: number;
+  custom_headers: Record<string, string>;
+  ordered_delivery: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toSubscription(r: SubscriptionRow): Subscription {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    url: r.url,
+    eventTypes: r.event_types,
+    description: r.description,
+    enabled: r.enabled,
+    disabledReason: r.disabled_reason,
+    maxConcurrency: r.max_concurrency,
+    customHeaders: r.custom_headers,
+    orderedDelivery: r.ordered_delivery,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+const COLUMNS = 'id, tenant_id, url, event_types, description, enabled, disabled_reason, max_concurrency, custom_headers, ordered_delivery, created_at, updated_at';
+
+/** Subscriptions and their secrets. Every statement is scoped by tenant_id. */
+@Injectable()
+export class SubscriptionRepository {
+  constructor(private readonly db: DataSource) {}
+
+  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+
+  async insert(tx: EntityManager, tenantId: string, fields: SubscriptionFields): Promise<Subscription> {
+    const rows: SubscriptionRow[] = await tx.query(
+      `INSERT INTO webhook_subscriptions (id, tenant_id, url, event_types, description, enabled, max_concurrency, custom_headers, ordered_delivery)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+      [randomUUID(), tenantId, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(fields.customHeaders), fields.orderedDelivery],
+    );
+    return toSubscription(rows[0]);
+  }
+
+  async find(tenantId: string, id: string, tx: EntityManager = this.db.manager): Promise<Subscription | undefined> {
+    const rows: SubscriptionRow[] = await tx.query(`SELECT ${COLUMNS} FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    return rows[0] ? toSubscription(rows[0]) : undefined;
+  }
+
+  async list(tenantId: string): Promise<Subscription[]> {
+    const rows: SubscriptionRow[] = await this.db.query(`SELECT ${COLUMNS} FROM webhook_subscriptions WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId]);
+    return rows.map(toSubscription);
+  }
+
+  async listEnabled(tenantId: string): Promise<Subscription[]> {
+    const rows: SubscriptionRow[] = await this.db.query(`SELECT ${COLUMNS} FROM webhook_subscriptions WHERE tenant_id = $1 AND enabled ORDER BY created_at, id`, [tenantId]);
+    return rows.map(toSubscription);
+  }
+
+  async update(tenantId: string, id: string, fields: SubscriptionFields): Promise<Subscription | undefined> {
+    const rows: SubscriptionRow[] = sqlRows(await this.db.query(
+      `UPDATE webhook_subscriptions SET url = $3, event_types = $4, description = $5, enabled = $6,
+         disabled_reason = CASE WHEN $6 THEN NULL ELSE disabled_reason END,
+         max_concurrency = $7, custom_headers = $8, ordered_delivery = $9, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      [tenantId, id, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(fields.customHeaders), fields.orderedDelivery],
+    ));
+    return rows[0] ? toSubscription(rows[0]) : undefined;
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const rows: unknown[] = sqlRows(await this.db.query('DELETE FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2 RETURNING id', [tenantId, id]));
+    return rows.length > 0;
+  }
+
+  async disable(tx: EntityManager, tenantId: string, id: string, reason: string): Promise<void> {
+    await tx.query('UPDATE webhook_subscriptions SET enabled = false, disabled_reason = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2', [tenantId, id, reason]);
+  }
+
+  /** Stores a new current secret (already encrypted under `secretId`). */
+  async insertSecret(tx: EntityManager, tenantId: string, subscriptionId: string, secretId: string, ciphertext: string): Promise<void> {
+    await tx.query('INSERT INTO webhook_secrets (id, tenant_id, subscription_id, secret_ciphertext) VALUES ($1, $2, $3, $4)', [secretId, tenantId, subscriptionId, ciphertext]);
+  }
+
+  /** Every secret still signing now ends its life at most `graceSeconds` from now. */
+  async expireSecrets(tx: EntityManager, tenantId: string, subscriptionId: string, graceSeconds: number): Promise<void> {
+    await tx.query(
+      `UPDATE webhook_secrets SET expires_at = LEAST(COALESCE(expires_at, 'infinity'), now() + make_interval(secs => $3))
+       WHERE tenant_id = $1 AND subscription_id = $2 AND (expires_at IS NULL OR expires_at > now())`,
+      [tenantId, subscriptionId, graceSeconds],
+    );
+  }
+
+  /** Encrypted secrets signing now, newest first (the current one, then any in their grace period). */
+  async signingSecrets(tenantId: string, subscriptionId: string): Promise<Array<{ id: string; ciphertext: string }>> {
+    return this.db.query(
+      `SELECT id, secret_ciphertext AS ciphertext FROM webhook_secrets
+       WHERE tenant_id = $1 AND subscription_id = $2 AND (expires_at IS NULL OR expires_at > now())
+       ORDER BY created_at DESC, id`,
+      [tenantId, subscriptionId],
+    );
+  }
+}

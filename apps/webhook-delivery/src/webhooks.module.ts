@@ -1,0 +1,50 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AdminApiGuard } from './admin/admin-api.guard';
+import { DeliveriesController } from './admin/deliveries.controller';
+import { SubscriptionsController } from './admin/subscriptions.controller';
+import { AttemptDeliveryHandler } from './delivery/commands/attempt-delivery.handler';
+import { FanOutIdentityEventHandler } from './delivery/commands/fan-out-identity-event.handler';
+import { RecoverSubscriptionHandler } from './delivery/commands/recover-subscription.handler';
+import { ReplayDeliveryHandler } from './delivery/commands/replay-delivery.handler';
+import { DeliveryRepository } from './delivery/delivery.repository';
+import { DeliveryScheduler } from './delivery/delivery-scheduler';
+import { GetDeliveryHandler } from './delivery/queries/get-delivery.handler';
+import { ListDeliveriesHandler } from './delivery/queries/list-deliveries.handler';
+import { WebhookHttpClient } from './delivery/webhook-http-client';
+import { IdentityEventsMessageController } from './events/identity-events.message-controller';
+import { CreateSubscriptionHandler } from './subscriptions/commands/create-subscription.handler';
+import { DeleteSubscriptionHandler } from './subscriptions/commands/delete-subscription.handler';
+import { RotateSecretHandler } from './subscriptions/commands/rotate-secret.handler';
+import { UpdateSubscriptionHandler } from './subscriptions/commands/update-subscription.handler';
+import { GetSubscriptionHandler } from './subscriptions/queries/get-subscription.handler';
+import { ListSubscriptionsHandler } from './subscriptions/queries/list-subscriptions.handler';
+import { SigningSecretVault } from './subscriptions/signing-secret-vault';
+import { SubscriptionRepository } from './subscriptions/subscription.repository';
+
+/** Subscriptions (admin API), fan-out of the public stream into delivery records, and their delivery. */
+@Module({
+  imports: [CqrsModule],
+  controllers: [IdentityEventsMessageController, SubscriptionsController, DeliveriesController],
+  providers: [
+    AdminApiGuard,
+    SigningSecretVault,
+    SubscriptionRepository,
+    DeliveryRepository,
+    WebhookHttpClient,
+    DeliveryScheduler,
+    CreateSubscriptionHandler,
+    UpdateSubscriptionHandler,
+    DeleteSubscriptionHandler,
+    RotateSecretHandler,
+    ListSubscriptionsHandler,
+    GetSubscriptionHandler,
+    FanOutIdentityEventHandler,
+    AttemptDeliveryHandler,
+    ReplayDeliveryHandler,
+    RecoverSubscriptionHandler,
+    ListDeliveriesHandler,
+    GetDeliveryHandler,
+  ],
+})
+export class WebhooksModule {}
