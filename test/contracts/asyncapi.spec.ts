@@ -185,6 +185,8 @@ describe('docs/asyncapi.yaml', () => {
       }
       if (message.bindings?.kafka?.key) ajv.compile({ $ref: `asyncapi.yaml#/components/messages/${id}/bindings/kafka/key` });
       assert.equal(message.bindings?.kafka?.bindingVersion, '0.5.0', `${id}: Kafka message binding`);
+      // AsyncAPI: a message's headers schema must be of type object.
+      if (message.headers && !('$ref' in message.headers)) assert.equal(message.headers.type, 'object', `${id}: headers type`);
     }
     // Strictness is real: an unknown keyword is refused, not ignored.
     assert.throws(() => createContractAjv(document).compile({ type: 'object', requird: ['x'] } as JsonSchema), /unknown keyword/);
