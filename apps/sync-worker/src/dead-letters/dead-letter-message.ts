@@ -1,13 +1,6 @@
 import type { Message } from 'kafkajs';
+import { DEAD_LETTER_HEADERS } from '@idsync/contracts';
 import type { ReceivedRecord } from '../kafka/received-record';
-
-export const DEAD_LETTER_HEADERS = {
-  error: 'idsync-dlq-error',
-  originalTopic: 'idsync-dlq-original-topic',
-  originalPartition: 'idsync-dlq-original-partition',
-  originalOffset: 'idsync-dlq-original-offset',
-  failedAt: 'idsync-dlq-failed-at',
-} as const;
 
 /** Longest error text kept in a header (headers count against the broker's message size limit). */
 const MAX_ERROR_LENGTH = 1_000;
