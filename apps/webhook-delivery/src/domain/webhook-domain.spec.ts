@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook } from 'standardwebhooks';
 import { decideOutcome } from './delivery-outcome';
+import { customHeaderProblems, endpointUrlProblem } from './endpoint-rules';
 import { subscribesTo } from './event-type-pattern';
 import { identityEventFromKafkaRecord, InvalidIdentityEventError } from './identity-cloud-event';
 import { RetrySchedule } from './retry-schedule';
@@ -76,5 +77,26 @@ describe('identityEventFromKafkaRecord', () => {
   it('refuses records without the required attributes', () => {
     assert.throws(() => identityEventFromKafkaRecord({ ce_id: 'e1' }, {}, null), InvalidIdentityEventError);
     assert.throws(() => identityEventFromKafkaRecord({ ce_id: 'e', ce_type: 't', ce_source: 's', ce_specversion: '1.0', ce_tenantid: 'x' }, {}, null), InvalidIdentityEventError);
+  });
+});
+
+describe('endpoint rules', () => {
+  it('accepts https, http only when allowed, never credentials in the URL', () => {
+    assert.equal(endpointUrlProblem('https://hooks.example.com/x', false), undefined);
+    assert.match(endpointUrlProblem('http://hooks.example.com/x', false) ?? '', /https/);
+    assert.equal(endpointUrlProblem('http://hooks.example.com/x', true), undefined);
+    assert.match(endpointUrlProblem('ftp://hooks.example.com/x', true) ?? '', /http or https/);
+    assert.match(endpointUrlProblem('https://u:p@hooks.example.com/x', false) ?? '', /credentials/);
+    assert.match(endpointUrlProblem('nope', false) ?? '', /valid URL/);
+  });
+
+  it('refuses custom headers that would override ours or inject lines', () => {
+    assert.deepEqual(customHeaderProblems({ 'X-Api-Key': 'abc', Authorization: 'Bearer t' }), []);
+    assert.equal(customHeaderProblems({ 'Webhook-Signature': 'v1,forged' }).length, 1);
+    assert.equal(customHeaderProblems({ 'content-type': 'text/plain' }).length, 1);
+    assert.equal(customHeaderProblems({ Host: 'internal' }).length, 1);
+    assert.equal(customHeaderProblems({ 'X-A': 'a\r\nX-B: b' }).length, 1);
+    assert.equal(customHeaderProblems({ 'bad name': 'x' }).length, 1);
+    assert.equal(customHeaderProblems({ 'X-Num': 5 }).length, 1);
   });
 });
