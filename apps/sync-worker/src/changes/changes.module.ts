@@ -5,12 +5,13 @@ import { HandleScimChangeRecordHandler } from './commands/handle-scim-change-rec
 import { WorkerMetricsHandler } from './events/worker-metrics.handlers';
 import { IdentityStreamPublisher } from './identity-stream.publisher';
 import { ProcessedChangesLedger } from './processed-changes.ledger';
+import { ProcessedChangesRetention } from './processed-changes.retention';
 import { ScimChangesMessageController } from './scim-changes.message-controller';
 
 /** Consumes raw SCIM changes and authors the public identity stream and the current-state topics. */
 @Module({
   imports: [CqrsModule, WorkerKafkaModule],
   controllers: [ScimChangesMessageController],
-  providers: [HandleScimChangeRecordHandler, IdentityStreamPublisher, ProcessedChangesLedger, WorkerMetricsHandler],
+  providers: [HandleScimChangeRecordHandler, IdentityStreamPublisher, ProcessedChangesLedger, ProcessedChangesRetention, WorkerMetricsHandler],
 })
 export class ChangesModule {}

@@ -21,4 +21,18 @@ export class ProcessedChangesLedger {
       [consumerGroup, change.changeId, change.tenantId, record.topic, record.partition, record.offset, eventCount],
     );
   }
+
+  /** Deletes ledger rows older than `hours`, in bounded batches so the table is never locked for long. */
+  async purgeOlderThan(hours: number, batchSize = 10_000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [, deleted] = (await this.db.query(
+        `DELETE FROM worker_processed_changes WHERE ctid IN (
+           SELECT ctid FROM worker_processed_changes WHERE processed_at < now() - make_interval(hours => $1) LIMIT $2)`,
+        [hours, batchSize],
+      )) as [unknown, number];
+      total += deleted;
+      if (deleted < batchSize) return total;
+    }
+  }
 }

@@ -32,4 +32,12 @@ export class WorkerConfig extends BaseAppConfig {
   @Min(1)
   @Max(64)
   WORKER_PARTITIONS_CONCURRENCY = 3;
+
+  /**
+   * How long the dedupe ledger remembers a processed change. Must exceed the retention of
+   * idsync.scim.changes.v1 (Kafka's default is 7 days) so no redelivery can outlive its row.
+   */
+  @IsInt()
+  @Min(1)
+  WORKER_LEDGER_RETENTION_HOURS = 14 * 24;
 }
