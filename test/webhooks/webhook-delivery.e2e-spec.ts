@@ -244,6 +244,37 @@ describe('webhook delivery', { timeout: 300_000 }, () => {
     assert.equal((await harness.admin('POST', `/admin/subscriptions/${sub.id}/recover?tenantId=${tenantId}&since=yesterday`)).status, 400);
   });
 
+  it('ordered delivery: a failing message holds back later ones about the same resource only', async () => {
+    const tenantId = randomUUID();
+    const resourceA = randomUUID();
+    const resourceB = randomUUID();
+    let failuresOfA = 0;
+    const r = await receiver();
+    // Resource A's first message fails twice; everything else succeeds.
+    r.behaviour = (n) => {
+      const body = JSON.parse(r.requests[n - 1].body) as { data: { resourceId: string } };
+      if (body.data.resourceId === resourceA && failuresOfA < 2) {
+        failuresOfA += 1;
+        return 500;
+      }
+      return 204;
+    };
+    const sub = await harness.subscribe(tenantId, r.url, { orderedDelivery: true });
+    const a1 = await harness.publishIdentityEvent(tenantId, { resourceId: resourceA });
+    const a2 = await harness.publishIdentityEvent(tenantId, { resourceId: resourceA, type: 'idsync.user.updated' });
+    const b1 = await harness.publishIdentityEvent(tenantId, { resourceId: resourceB });
+    await waitFor(async () => (await deliveries(tenantId, `&subscriptionId=${sub.id}&status=delivered`)).length === 3, { timeoutMs: 30_000, what: 'three delivered' });
+    r.verifyAll(sub.secret);
+    const seen = r.requests.map((q) => ({ id: (JSON.parse(q.body) as { id: string }).id, at: q.receivedAt }));
+    assert.deepEqual(
+      seen.filter((s) => s.id !== b1.id).map((s) => s.id),
+      [a1.id, a1.id, a1.id, a2.id],
+      'a2 only after a1 got through',
+    );
+    const a1Delivered = seen.filter((s) => s.id === a1.id)[2].at;
+    assert.ok((seen.find((s) => s.id === b1.id)?.at ?? Infinity) <= a1Delivered, 'b1 was not held back by a1');
+  });
+
   it('410 Gone disables the subscription', async () => {
     const tenantId = randomUUID();
     const r = await receiver(() => 410);

@@ -17,13 +17,16 @@ export interface ReceivedWebhook {
   receivedAt: number;
 }
 
-/** What a receiver answers to its n-th request (1-based): a status, or 'hang' (never answers). */
-export type ReceiverBehaviour = (n: number, req: IncomingMessage) => number | 'hang';
+/** What a receiver answers to its n-th request (1-based): a status, a status after a delay, or 'hang' (never answers). */
+export type ReceiverBehaviour = (n: number, req: IncomingMessage) => number | 'hang' | { status: number; delayMs: number };
 
 /** A real HTTP server on 127.0.0.1 standing in for a customer's webhook endpoint. */
 export class TestReceiver {
   readonly requests: ReceivedWebhook[] = [];
   connections = 0;
+  /** Requests being answered right now, and the most there ever were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
   private readonly sockets = new Set<Socket>();
   private readonly hanging = new Set<ServerResponse>();
   private readonly server: Server;
@@ -34,12 +37,18 @@ export class TestReceiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         this.requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() });
+        this.inFlight += 1;
+        this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
         const answer = this.behaviour(this.requests.length, req);
         if (answer === 'hang') {
           this.hanging.add(res);
           return;
         }
-        res.writeHead(answer, { 'content-type': 'text/plain' }).end(answer >= 300 ? `status ${answer} from the test receiver` : 'ok');
+        const [status, delayMs] = typeof answer === 'number' ? [answer, 0] : [answer.status, answer.delayMs];
+        setTimeout(() => {
+          this.inFlight -= 1;
+          res.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 300 ? `status ${status} from the test receiver` : 'ok');
+        }, delayMs);
       });
     });
     this.server.on('connection', (socket: Socket) => {
@@ -87,6 +96,7 @@ export class WebhookHarness {
   app!: INestApplication;
   url = '';
   private producer: Producer | undefined;
+  private readonly replicas: INestApplication[] = [];
 
   private constructor(
     readonly db: TestDatabase,
@@ -126,6 +136,15 @@ export class WebhookHarness {
     this.app = await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-webhook', consumerGroupId: `${this.prefix}-webhook` });
     await this.app.listen(0, '127.0.0.1');
     this.url = (await this.app.getUrl()).replace('[::1]', '127.0.0.1');
+  }
+
+  /** Another replica of the app on the same database and consumer group (closed by close()). */
+  async startReplica(): Promise<INestApplication> {
+    const { WebhookDeliveryModule } = await import('../../apps/webhook-delivery/src/app.module');
+    const replica = await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-webhook-replica', consumerGroupId: `${this.prefix}-webhook` });
+    await replica.listen(0, '127.0.0.1');
+    this.replicas.push(replica);
+    return replica;
   }
 
   async stopApp(): Promise<void> {
@@ -186,6 +205,7 @@ export class WebhookHarness {
 
   async close(): Promise<void> {
     await this.producer?.disconnect();
+    for (const replica of this.replicas) await replica.close();
     await this.app?.close();
     await this.db.drop();
   }
