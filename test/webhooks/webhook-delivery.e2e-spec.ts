@@ -306,6 +306,11 @@ describe('webhook delivery', { timeout: 300_000 }, () => {
     assert.equal(stuckDeliveries.length, 5);
     assert.ok(stuckDeliveries.every((d) => d.status === 'pending'));
     for (const d of stuckDeliveries) assert.deepEqual((await delivery(tenantId, d.id)).attempts, []);
+    // Queue depth per endpoint and the age of its oldest pending delivery are exported.
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    assert.match(metrics, new RegExp(`^idsync_webhook_pending_deliveries\\{subscription="${stuck.id}"\\} 5$`, 'm'));
+    assert.match(metrics, new RegExp(`^idsync_webhook_oldest_pending_seconds\\{subscription="${stuck.id}"\\} [0-9.e+-]+$`, 'm'));
+    assert.match(metrics, /^idsync_webhook_attempts_total\{outcome="delivered"\} [1-9]\d*$/m);
     // Let the rest of the file run without it.
     assert.equal((await harness.admin('PATCH', `/admin/subscriptions/${stuck.id}?tenantId=${tenantId}`, { enabled: false })).status, 200);
     await hanging.close();

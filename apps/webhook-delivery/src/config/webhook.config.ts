@@ -1,5 +1,43 @@
-import { IsBoolean, IsInt, IsNotEmpty, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsNotEmpty, IsNumber, IsString, Matches, Max, Min, Validate, ValidatorConstraint, type ValidationArguments, type ValidatorConstraintInterface } from 'class-validator';
+import { EnvelopeCipher } from '@idsync/crypto';
 import { BaseAppConfig } from '@idsync/platform';
+import { AddressPolicy } from '../domain/address-policy';
+
+/** Why a setting's value is unusable, by the component that will use it (messages never echo key material). */
+function problemOf(parse: () => unknown): string | undefined {
+  try {
+    parse();
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** ENCRYPTION_KEYS + ENCRYPTION_ACTIVE_KEY_ID form a usable key ring (or both are empty). */
+@ValidatorConstraint({ name: 'keyRing' })
+class KeyRingConstraint implements ValidatorConstraintInterface {
+  private problem(value: unknown, args: ValidationArguments): string | undefined {
+    const config = args.object as WebhookConfig;
+    if (value === '' && config.ENCRYPTION_ACTIVE_KEY_ID === '') return undefined;
+    return problemOf(() => EnvelopeCipher.fromConfig(String(value), config.ENCRYPTION_ACTIVE_KEY_ID));
+  }
+  validate(value: unknown, args: ValidationArguments): boolean {
+    return this.problem(value, args) === undefined;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return this.problem(args.value, args) ?? 'ENCRYPTION_KEYS is invalid';
+  }
+}
+
+@ValidatorConstraint({ name: 'cidrList' })
+class CidrListConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return problemOf(() => AddressPolicy.fromConfig(String(value))) === undefined;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return problemOf(() => AddressPolicy.fromConfig(String(args.value))) ?? 'WEBHOOK_ALLOWED_CIDRS is invalid';
+  }
+}
 
 /** webhook-delivery settings. */
 export class WebhookConfig extends BaseAppConfig {
@@ -20,6 +58,7 @@ export class WebhookConfig extends BaseAppConfig {
    * echoed) by @idsync/crypto at start-up.
    */
   @IsString()
+  @Validate(KeyRingConstraint)
   ENCRYPTION_KEYS = '';
 
   /** Key id of ENCRYPTION_KEYS that new secrets are encrypted under. */
@@ -32,7 +71,7 @@ export class WebhookConfig extends BaseAppConfig {
 
   /** CIDRs exempt from the SSRF address check (e.g. `127.0.0.1/32` for a local receiver). */
   @IsString()
-  @Matches(/^$|^[0-9a-fA-F:.]+\/\d{1,3}(,[0-9a-fA-F:.]+\/\d{1,3})*$/, { message: 'WEBHOOK_ALLOWED_CIDRS must be a comma-separated list of address/prefix' })
+  @Validate(CidrListConstraint)
   WEBHOOK_ALLOWED_CIDRS = '';
 
   /** Delay in ms before each attempt (the first is normally 0): immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */

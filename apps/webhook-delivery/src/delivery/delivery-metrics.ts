@@ -1,4 +1,4 @@
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 
 // Module-level: prom-client's registry is process-wide, and tests start the app more than once.
 export const deliveryAttempts = new Counter({
@@ -16,4 +16,37 @@ export const attemptDuration = new Histogram({
   name: 'idsync_webhook_attempt_duration_seconds',
   help: 'Duration of webhook HTTP attempts',
   buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+});
+
+export interface PendingDeliveryStats {
+  subscriptionId: string;
+  pending: number;
+  oldestPendingSeconds: number;
+}
+
+/** Set by the running app (the gauges are process-wide; the database is the app's). */
+let pendingStatsSource: (() => Promise<PendingDeliveryStats[]>) | undefined;
+
+export function setPendingDeliveryStatsSource(source: (() => Promise<PendingDeliveryStats[]>) | undefined): void {
+  pendingStatsSource = source;
+}
+
+export const pendingDeliveries = new Gauge({
+  name: 'idsync_webhook_pending_deliveries',
+  help: 'Deliveries waiting for an attempt or a retry, per subscription (queue depth per endpoint)',
+  labelNames: ['subscription'],
+  async collect() {
+    this.reset();
+    for (const s of (await pendingStatsSource?.()) ?? []) this.set({ subscription: s.subscriptionId }, s.pending);
+  },
+});
+
+export const oldestPendingAge = new Gauge({
+  name: 'idsync_webhook_oldest_pending_seconds',
+  help: 'Age of the oldest pending delivery per subscription',
+  labelNames: ['subscription'],
+  async collect() {
+    this.reset();
+    for (const s of (await pendingStatsSource?.()) ?? []) this.set({ subscription: s.subscriptionId }, s.oldestPendingSeconds);
+  },
 });

@@ -4,6 +4,7 @@ import { RetrySchedule } from '../domain/retry-schedule';
 import { WebhookConfig } from '../config/webhook.config';
 import { DeliveryRepository } from './delivery.repository';
 import { AttemptDeliveryCommand } from './commands/attempt-delivery.command';
+import { setPendingDeliveryStatsSource } from './delivery-metrics';
 
 /**
  * Claims due deliveries from PostgreSQL and runs their attempts.
@@ -41,6 +42,7 @@ export class DeliveryScheduler implements OnApplicationBootstrap, OnModuleDestro
 
   onApplicationBootstrap(): void {
     this.stopped = false;
+    setPendingDeliveryStatsSource(() => this.deliveries.pendingBySubscription());
     this.tickIn(0);
   }
 
@@ -63,6 +65,7 @@ export class DeliveryScheduler implements OnApplicationBootstrap, OnModuleDestro
    */
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
+    setPendingDeliveryStatsSource(undefined);
     if (this.timer) clearTimeout(this.timer);
     let grace: NodeJS.Timeout | undefined;
     await Promise.race([

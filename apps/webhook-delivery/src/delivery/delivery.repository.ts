@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import type { PendingDeliveryStats } from './delivery-metrics';
 import { sqlRows } from './sql-rows';
 import type { AttemptResult, DeliveryOutcome } from '../domain/delivery-outcome';
 import type { IdentityEvent } from '../domain/identity-cloud-event';
@@ -185,6 +186,15 @@ export class DeliveryRepository {
       [claimed.tenantId, claimed.id, claimed.attemptNumber, result.startedAt, result.durationMs, result.statusCode ?? null, result.error?.slice(0, STORED_ERROR_CHARS) ?? null, result.responseBody?.slice(0, STORED_RESPONSE_BODY_CHARS) ?? null],
     );
     return true;
+  }
+
+  /** Operator metrics across tenants (labelled by subscription id only). */
+  async pendingBySubscription(): Promise<PendingDeliveryStats[]> {
+    const rows: Array<{ subscription_id: string; pending: number; oldest: number }> = await this.db.query(
+      `SELECT subscription_id, count(*)::int AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest
+       FROM webhook_deliveries WHERE status = 'pending' GROUP BY subscription_id`,
+    );
+    return rows.map((r) => ({ subscriptionId: r.subscription_id, pending: r.pending, oldestPendingSeconds: r.oldest }));
   }
 
   async find(tenantId: string, id: string): Promise<Delivery | undefined> {
