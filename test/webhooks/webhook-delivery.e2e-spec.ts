@@ -110,7 +110,7 @@ describe('webhook delivery', { timeout: 300_000 }, () => {
         {
           id: undefined, secret: undefined, createdAt: undefined, updatedAt: undefined,
           tenantId, url: 'http://127.0.0.1:1/hooks', eventTypes: ['idsync.user.*', 'idsync.group.created'], description: 'HR system',
-          enabled: true, disabledReason: null, maxConcurrency: 3, customHeaders: { 'X-Api-Key': 'abc' }, orderedDelivery: true,
+          enabled: true, disabledReason: null, maxConcurrency: 3, customHeaders: { 'X-Api-Key': 'abc' }, orderedDelivery: true, failingSince: null,
         },
       );
       const id = created.body.id as string;

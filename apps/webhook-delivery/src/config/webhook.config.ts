@@ -111,6 +111,11 @@ export class WebhookConfig extends BaseAppConfig {
   @Max(10_000)
   WEBHOOK_MAX_IN_FLIGHT = 200;
 
+  /** An endpoint failing every attempt for this long is disabled automatically; 0 = never. */
+  @IsInt()
+  @Min(0)
+  WEBHOOK_AUTO_DISABLE_AFTER_MS = 5 * 86_400_000;
+
   /** Default grace period of a secret rotation: how long the previous secret keeps signing. */
   @IsInt()
   @Min(0)

@@ -12,6 +12,12 @@ export const deliveriesCreated = new Counter({
   help: 'Delivery records created by fan-out of public identity events to subscriptions',
 });
 
+export const subscriptionsDisabled = new Counter({
+  name: 'idsync_webhook_subscriptions_disabled_total',
+  help: 'Subscriptions disabled by webhook-delivery, by reason (gone = 410, failing = failing continuously)',
+  labelNames: ['reason'],
+});
+
 export const attemptDuration = new Histogram({
   name: 'idsync_webhook_attempt_duration_seconds',
   help: 'Duration of webhook HTTP attempts',

@@ -113,11 +113,11 @@ export class DeliveryRepository {
 
   /**
    * Leases up to `limit` due deliveries for one attempt each, committed before any HTTP request.
-   * Subscription rows are locked (SKIP LOCKED) while claiming, so replicas claim for one endpoint
-   * one at a time and its in-flight count (unexpired leases) never exceeds max_concurrency; the
-   * delivery rows themselves are also taken with SKIP LOCKED. attempt_count is incremented in the
-   * claim: a lease is one attempt, never sent twice. With ordered delivery, only the oldest
-   * pending delivery of each resource is eligible.
+   * Subscription rows are locked (NO KEY UPDATE, SKIP LOCKED) while claiming, so replicas claim
+   * for one endpoint one at a time and its in-flight count (unexpired leases) never exceeds
+   * max_concurrency; the delivery rows themselves are also taken with SKIP LOCKED. attempt_count
+   * is incremented in the claim: a lease is one attempt, never sent twice. With ordered delivery,
+   * only the oldest pending delivery of each resource is eligible.
    */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     const rows: Array<{ id: string; tenant_id: string; subscription_id: string; event_type: string; payload: string; attempt_count: number; url: string; custom_headers: Record<string, string> }> =
@@ -130,7 +130,8 @@ export class DeliveryRepository {
            WHERE s.enabled AND EXISTS (SELECT 1 FROM webhook_deliveries d
                                        WHERE d.subscription_id = s.id AND d.status = 'pending' AND d.next_attempt_at <= now())
            ORDER BY s.id
-           FOR UPDATE OF s SKIP LOCKED
+           -- NO KEY UPDATE: excludes other claimers, but not the FK checks of concurrent fan-out inserts.
+           FOR NO KEY UPDATE OF s SKIP LOCKED
          ), picked AS (
            SELECT p.id FROM subs CROSS JOIN LATERAL (
              SELECT d.id FROM webhook_deliveries d

@@ -27,3 +27,8 @@ export function decideOutcome(result: AttemptResult, attemptsMade: number, sched
   const delayMs = schedule.delayAfter(attemptsMade);
   return delayMs === undefined ? { kind: 'failed' } : { kind: 'retry', delayMs };
 }
+
+/** An endpoint that has failed every attempt since `failingSince` for at least `thresholdMs` (0: never) is disabled. */
+export function failingTooLong(failingSince: Date, now: Date, thresholdMs: number): boolean {
+  return thresholdMs > 0 && now.getTime() - failingSince.getTime() >= thresholdMs;
+}

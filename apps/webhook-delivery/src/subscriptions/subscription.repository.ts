@@ -14,6 +14,8 @@ export interface Subscription {
   maxConcurrency: number;
   customHeaders: Record<string, string>;
   orderedDelivery: boolean;
+  /** Since when every attempt has failed (null: the last attempt succeeded, or none yet). */
+  failingSince: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -39,6 +41,7 @@ interface SubscriptionRow {
   max_concurrency: number;
   custom_headers: Record<string, string>;
   ordered_delivery: boolean;
+  failing_since: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -55,12 +58,13 @@ function toSubscription(r: SubscriptionRow): Subscription {
     maxConcurrency: r.max_concurrency,
     customHeaders: r.custom_headers,
     orderedDelivery: r.ordered_delivery,
+    failingSince: r.failing_since?.toISOString() ?? null,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
 }
 
-const COLUMNS = 'id, tenant_id, url, event_types, description, enabled, disabled_reason, max_concurrency, custom_headers, ordered_delivery, created_at, updated_at';
+const COLUMNS = 'id, tenant_id, url, event_types, description, enabled, disabled_reason, max_concurrency, custom_headers, ordered_delivery, failing_since, created_at, updated_at';
 
 /** Subscriptions and their secrets. Every statement is scoped by tenant_id. */
 @Injectable()
@@ -99,6 +103,7 @@ export class SubscriptionRepository {
     const rows: SubscriptionRow[] = sqlRows(await this.db.query(
       `UPDATE webhook_subscriptions SET url = $3, event_types = $4, description = $5, enabled = $6,
          disabled_reason = CASE WHEN $6 THEN NULL ELSE disabled_reason END,
+         failing_since = CASE WHEN $6 AND NOT enabled THEN NULL ELSE failing_since END,
          max_concurrency = $7, custom_headers = $8, ordered_delivery = $9, updated_at = now()
        WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
       [tenantId, id, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(fields.customHeaders), fields.orderedDelivery],
@@ -113,6 +118,21 @@ export class SubscriptionRepository {
 
   async disable(tx: EntityManager, tenantId: string, id: string, reason: string): Promise<void> {
     await tx.query('UPDATE webhook_subscriptions SET enabled = false, disabled_reason = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2', [tenantId, id, reason]);
+  }
+
+  /**
+   * Tracks continuous failure of the endpoint: a success clears failing_since, a failure sets it
+   * if unset. Returns failing_since after the update.
+   */
+  async recordEndpointHealth(tx: EntityManager, tenantId: string, id: string, succeeded: boolean, at: Date): Promise<Date | null> {
+    const rows: Array<{ failing_since: Date | null }> = sqlRows(
+      await tx.query(
+        `UPDATE webhook_subscriptions SET failing_since = CASE WHEN $3 THEN NULL ELSE COALESCE(failing_since, $4) END
+         WHERE tenant_id = $1 AND id = $2 RETURNING failing_since`,
+        [tenantId, id, succeeded, at],
+      ),
+    );
+    return rows[0]?.failing_since ?? null;
   }
 
   /** Stores a new current secret (already encrypted under `secretId`). */

@@ -1,11 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { decideOutcome, type AttemptResult, type DeliveryOutcome } from '../../domain/delivery-outcome';
+import { EntityManager } from 'typeorm';
+import { WebhookConfig } from '../../config/webhook.config';
+import { decideOutcome, failingTooLong, type AttemptResult, type DeliveryOutcome } from '../../domain/delivery-outcome';
 import { signStandardWebhook } from '../../domain/standard-webhooks-signer';
 import { SigningSecretVault } from '../../subscriptions/signing-secret-vault';
 import { SubscriptionRepository } from '../../subscriptions/subscription.repository';
-import { DeliveryRepository } from '../delivery.repository';
-import { attemptDuration, deliveryAttempts } from '../delivery-metrics';
+import { DeliveryRepository, type ClaimedDelivery } from '../delivery.repository';
+import { attemptDuration, deliveryAttempts, subscriptionsDisabled } from '../delivery-metrics';
 import { DeliveryScheduler } from '../delivery-scheduler';
 import { WebhookHttpClient } from '../webhook-http-client';
 import { AttemptDeliveryCommand } from './attempt-delivery.command';
@@ -13,7 +15,8 @@ import { AttemptDeliveryCommand } from './attempt-delivery.command';
 /**
  * Signs (Standard Webhooks) and POSTs the stored CloudEvent body, then records the attempt and its
  * outcome in one transaction: delivered, retry at the next point of the schedule, failed, or —
- * on 410 Gone — failed with the subscription disabled.
+ * on 410 Gone, or after failing continuously for WEBHOOK_AUTO_DISABLE_AFTER_MS — with the
+ * subscription disabled.
  */
 @CommandHandler(AttemptDeliveryCommand)
 export class AttemptDeliveryHandler implements ICommandHandler<AttemptDeliveryCommand, DeliveryOutcome> {
@@ -25,26 +28,45 @@ export class AttemptDeliveryHandler implements ICommandHandler<AttemptDeliveryCo
     private readonly vault: SigningSecretVault,
     private readonly http: WebhookHttpClient,
     private readonly scheduler: DeliveryScheduler,
+    private readonly config: WebhookConfig,
   ) {}
 
   async execute({ delivery }: AttemptDeliveryCommand): Promise<DeliveryOutcome> {
     const result = await this.send(delivery);
     const outcome = decideOutcome(result, delivery.attemptNumber, this.scheduler.schedule);
-    const applied = await this.subscriptions.transaction(async (tx) => {
+    const { applied, disabledBecause } = await this.subscriptions.transaction(async (tx) => {
       const recorded = await this.deliveries.recordAttempt(tx, delivery, result, outcome);
-      if (recorded && outcome.kind === 'endpoint-gone') {
-        await this.subscriptions.disable(tx, delivery.tenantId, delivery.subscriptionId, 'the endpoint answered 410 Gone');
-      }
-      return recorded;
+      if (!recorded) return { applied: false, disabledBecause: undefined };
+      const reason = await this.disableReason(tx, delivery, result, outcome);
+      if (reason) await this.subscriptions.disable(tx, delivery.tenantId, delivery.subscriptionId, reason.text);
+      return { applied: true, disabledBecause: reason };
     });
     deliveryAttempts.inc({ outcome: applied ? outcome.kind : 'stale' });
     attemptDuration.observe(result.durationMs / 1000);
-    if (outcome.kind === 'endpoint-gone') this.logger.warn(`subscription ${delivery.subscriptionId} disabled: its endpoint answered 410 Gone`);
+    if (disabledBecause) {
+      subscriptionsDisabled.inc({ reason: disabledBecause.kind });
+      this.logger.warn(`subscription ${delivery.subscriptionId} of tenant ${delivery.tenantId} disabled: ${disabledBecause.text}`);
+    }
     if (applied && outcome.kind === 'retry') this.scheduler.wakeIn(outcome.delayMs);
     return outcome;
   }
 
-  private async send(delivery: AttemptDeliveryCommand['delivery']): Promise<AttemptResult> {
+  /** 410 Gone, or failing continuously for WEBHOOK_AUTO_DISABLE_AFTER_MS; also tracks failing_since. */
+  private async disableReason(
+    tx: EntityManager,
+    delivery: ClaimedDelivery,
+    result: AttemptResult,
+    outcome: DeliveryOutcome,
+  ): Promise<{ kind: 'gone' | 'failing'; text: string } | undefined> {
+    if (outcome.kind === 'endpoint-gone') return { kind: 'gone', text: 'the endpoint answered 410 Gone' };
+    const failingSince = await this.subscriptions.recordEndpointHealth(tx, delivery.tenantId, delivery.subscriptionId, outcome.kind === 'delivered', result.startedAt);
+    if (failingSince && failingTooLong(failingSince, new Date(), this.config.WEBHOOK_AUTO_DISABLE_AFTER_MS)) {
+      return { kind: 'failing', text: `every attempt has failed since ${failingSince.toISOString()} (WEBHOOK_AUTO_DISABLE_AFTER_MS)` };
+    }
+    return undefined;
+  }
+
+  private async send(delivery: ClaimedDelivery): Promise<AttemptResult> {
     let secrets: string[];
     try {
       const sealed = await this.subscriptions.signingSecrets(delivery.tenantId, delivery.subscriptionId);
