@@ -17,8 +17,16 @@ export interface ReceivedWebhook {
   receivedAt: number;
 }
 
-/** What a receiver answers to its n-th request (1-based): a status, a status after a delay, or 'hang' (never answers). */
-export type ReceiverBehaviour = (n: number, req: IncomingMessage) => number | 'hang' | { status: number; delayMs: number };
+/** A receiver's answer: status, optional delay, headers and body. */
+export interface ReceiverAnswer {
+  status: number;
+  delayMs?: number;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+/** What a receiver answers to its n-th request (1-based): a status, a full answer, or 'hang' (never answers). */
+export type ReceiverBehaviour = (n: number, req: IncomingMessage) => number | 'hang' | ReceiverAnswer;
 
 /** A real HTTP server on 127.0.0.1 standing in for a customer's webhook endpoint. */
 export class TestReceiver {
@@ -44,10 +52,10 @@ export class TestReceiver {
           this.hanging.add(res);
           return;
         }
-        const [status, delayMs] = typeof answer === 'number' ? [answer, 0] : [answer.status, answer.delayMs];
+        const { status, delayMs = 0, headers = {}, body } = typeof answer === 'number' ? { status: answer } : answer;
         setTimeout(() => {
           this.inFlight -= 1;
-          res.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 300 ? `status ${status} from the test receiver` : 'ok');
+          res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(body ?? (status >= 300 ? `status ${status} from the test receiver` : 'ok'));
         }, delayMs);
       });
     });
