@@ -79,7 +79,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
           this.wake();
         } else {
           this.again = false;
-          this.schedule(this.failures === 0 ? this.config.OUTBOX_POLL_MS : Math.min(30_000, 200 * 2 ** Math.min(this.failures, 8)));
+          // Capped at 5 s: a broker that comes back is noticed within seconds even when no write wakes us.
+          this.schedule(this.failures === 0 ? this.config.OUTBOX_POLL_MS : Math.min(5_000, 200 * 2 ** Math.min(this.failures, 8)));
         }
       });
   }
