@@ -123,7 +123,7 @@ export function buildCli(): Command {
   return program;
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function runCli(argv: string[]): Promise<number> {
   try {
     await buildCli().parseAsync(argv, { from: 'user' });
     return 0;
@@ -135,5 +135,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => process.exit(code));
+  void runCli(process.argv.slice(2)).then((code) => process.exit(code));
 }
