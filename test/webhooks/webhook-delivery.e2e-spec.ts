@@ -110,7 +110,7 @@ describe('webhook delivery', { timeout: 300_000 }, () => {
         {
           id: undefined, secret: undefined, createdAt: undefined, updatedAt: undefined,
           tenantId, url: 'http://127.0.0.1:1/hooks', eventTypes: ['idsync.user.*', 'idsync.group.created'], description: 'HR system',
-          enabled: true, disabledReason: null, maxConcurrency: 3, customHeaders: { 'X-Api-Key': 'abc' }, orderedDelivery: true, failingSince: null,
+          enabled: true, disabledReason: null, maxConcurrency: 3, rateLimitPerSecond: null, customHeaders: { 'X-Api-Key': 'abc' }, orderedDelivery: true, failingSince: null,
         },
       );
       const id = created.body.id as string;
@@ -314,6 +314,24 @@ describe('webhook delivery', { timeout: 300_000 }, () => {
     // Let the rest of the file run without it.
     assert.equal((await harness.admin('PATCH', `/admin/subscriptions/${stuck.id}?tenantId=${tenantId}`, { enabled: false })).status, 200);
     await hanging.close();
+  });
+
+  it('a rate limit spaces out attempts to one endpoint', async () => {
+    const tenantId = randomUUID();
+    const r = await receiver();
+    const sub = await harness.subscribe(tenantId, r.url, { rateLimitPerSecond: 2 });
+    for (let i = 0; i < 8; i++) await harness.publishIdentityEvent(tenantId);
+    await waitForRequests(r, 8, 'eight rate-limited webhooks', 60_000);
+    r.verifyAll(sub.secret);
+    const times = r.requests.map((q) => q.receivedAt);
+    // A full bucket (2) at once, then 2 per second: the other 6 take about 3 s.
+    assert.ok(times[7] - times[0] >= 2_400, `8 attempts at 2/s took ${times[7] - times[0]} ms`);
+    for (const start of times) {
+      const inWindow = times.filter((t) => t >= start && t < start + 1_000).length;
+      assert.ok(inWindow <= 4, `${inWindow} attempts within one second`);
+    }
+    const removed = await harness.admin('PATCH', `/admin/subscriptions/${sub.id}?tenantId=${tenantId}`, { rateLimitPerSecond: null });
+    assert.equal(removed.body.rateLimitPerSecond, null);
   });
 
   it('during a rotation grace period both the old and new secret verify', async () => {

@@ -38,6 +38,7 @@ export class SubscriptionsController {
         description: dto.description ?? null,
         enabled: dto.enabled ?? true,
         maxConcurrency: dto.maxConcurrency ?? 5,
+        rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
         customHeaders: dto.customHeaders ?? {},
         orderedDelivery: dto.orderedDelivery ?? false,
       }),

@@ -117,23 +117,32 @@ export class DeliveryRepository {
    * for one endpoint one at a time and its in-flight count (unexpired leases) never exceeds
    * max_concurrency; the delivery rows themselves are also taken with SKIP LOCKED. attempt_count
    * is incremented in the claim: a lease is one attempt, never sent twice. With ordered delivery,
-   * only the oldest pending delivery of each resource is eligible.
+   * only the oldest pending delivery of each resource is eligible; with a rate limit, at most the
+   * whole tokens of the endpoint's bucket are claimed and spent.
    */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     const rows: Array<{ id: string; tenant_id: string; subscription_id: string; event_type: string; payload: string; attempt_count: number; url: string; custom_headers: Record<string, string> }> =
       sqlRows(await this.db.query(
         `WITH subs AS (
-           SELECT s.id, s.ordered_delivery,
-                  s.max_concurrency - (SELECT count(*) FROM webhook_deliveries i
-                                       WHERE i.subscription_id = s.id AND i.status = 'pending' AND i.locked_until > now())::int AS free
+           SELECT s.id, s.ordered_delivery, b.tokens,
+                  least(
+                    s.max_concurrency - (SELECT count(*) FROM webhook_deliveries i
+                                         WHERE i.subscription_id = s.id AND i.status = 'pending' AND i.locked_until > now())::int,
+                    coalesce(floor(b.tokens)::int, 2147483647)
+                  ) AS free
            FROM webhook_subscriptions s
+           -- Token bucket of the rate limit, refilled since rate_refilled_at, holding at most one second's worth.
+           CROSS JOIN LATERAL (SELECT CASE WHEN s.rate_limit_per_second IS NULL THEN NULL
+                                           ELSE least(s.rate_limit_per_second::float8,
+                                                      s.rate_tokens + extract(epoch FROM now() - s.rate_refilled_at) * s.rate_limit_per_second)
+                                      END AS tokens) b
            WHERE s.enabled AND EXISTS (SELECT 1 FROM webhook_deliveries d
                                        WHERE d.subscription_id = s.id AND d.status = 'pending' AND d.next_attempt_at <= now())
            ORDER BY s.id
            -- NO KEY UPDATE: excludes other claimers, but not the FK checks of concurrent fan-out inserts.
            FOR NO KEY UPDATE OF s SKIP LOCKED
          ), picked AS (
-           SELECT p.id FROM subs CROSS JOIN LATERAL (
+           SELECT p.id, subs.id AS subscription_id FROM subs CROSS JOIN LATERAL (
              SELECT d.id FROM webhook_deliveries d
              WHERE d.subscription_id = subs.id AND d.status = 'pending' AND d.next_attempt_at <= now()
                AND (d.locked_until IS NULL OR d.locked_until <= now())
@@ -145,6 +154,10 @@ export class DeliveryRepository {
              FOR UPDATE SKIP LOCKED
            ) p
            LIMIT $1
+         ), spent AS (
+           UPDATE webhook_subscriptions s SET rate_tokens = subs.tokens - c.claimed, rate_refilled_at = now()
+           FROM subs JOIN (SELECT subscription_id, count(*)::int AS claimed FROM picked GROUP BY subscription_id) c ON c.subscription_id = subs.id
+           WHERE s.id = subs.id AND subs.tokens IS NOT NULL
          )
          UPDATE webhook_deliveries d
          SET locked_until = now() + make_interval(secs => $2::double precision / 1000), attempt_count = d.attempt_count + 1, updated_at = now()

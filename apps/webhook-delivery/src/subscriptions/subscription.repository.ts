@@ -12,6 +12,8 @@ export interface Subscription {
   enabled: boolean;
   disabledReason: string | null;
   maxConcurrency: number;
+  /** Attempts started per second at most (null: unlimited). */
+  rateLimitPerSecond: number | null;
   customHeaders: Record<string, string>;
   orderedDelivery: boolean;
   /** Since when every attempt has failed (null: the last attempt succeeded, or none yet). */
@@ -26,6 +28,7 @@ export interface SubscriptionFields {
   description: string | null;
   enabled: boolean;
   maxConcurrency: number;
+  rateLimitPerSecond: number | null;
   customHeaders: Record<string, string>;
   orderedDelivery: boolean;
 }
@@ -39,6 +42,7 @@ interface SubscriptionRow {
   enabled: boolean;
   disabled_reason: string | null;
   max_concurrency: number;
+  rate_limit_per_second: number | null;
   custom_headers: Record<string, string>;
   ordered_delivery: boolean;
   failing_since: Date | null;
@@ -56,6 +60,7 @@ function toSubscription(r: SubscriptionRow): Subscription {
     enabled: r.enabled,
     disabledReason: r.disabled_reason,
     maxConcurrency: r.max_concurrency,
+    rateLimitPerSecond: r.rate_limit_per_second,
     customHeaders: r.custom_headers,
     orderedDelivery: r.ordered_delivery,
     failingSince: r.failing_since?.toISOString() ?? null,
@@ -64,7 +69,7 @@ function toSubscription(r: SubscriptionRow): Subscription {
   };
 }
 
-const COLUMNS = 'id, tenant_id, url, event_types, description, enabled, disabled_reason, max_concurrency, custom_headers, ordered_delivery, failing_since, created_at, updated_at';
+const COLUMNS = 'id, tenant_id, url, event_types, description, enabled, disabled_reason, max_concurrency, rate_limit_per_second, custom_headers, ordered_delivery, failing_since, created_at, updated_at';
 
 /** Subscriptions and their secrets. Every statement is scoped by tenant_id. */
 @Injectable()
@@ -77,9 +82,9 @@ export class SubscriptionRepository {
 
   async insert(tx: EntityManager, tenantId: string, fields: SubscriptionFields): Promise<Subscription> {
     const rows: SubscriptionRow[] = await tx.query(
-      `INSERT INTO webhook_subscriptions (id, tenant_id, url, event_types, description, enabled, max_concurrency, custom_headers, ordered_delivery)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-      [randomUUID(), tenantId, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(fields.customHeaders), fields.orderedDelivery],
+      `INSERT INTO webhook_subscriptions (id, tenant_id, url, event_types, description, enabled, max_concurrency, custom_headers, ordered_delivery, rate_limit_per_second, rate_tokens)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($10, 0)) RETURNING ${COLUMNS}`,
+      [randomUUID(), tenantId, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(fields.customHeaders), fields.orderedDelivery, fields.rateLimitPerSecond],
     );
     return toSubscription(rows[0]);
   }
@@ -104,9 +109,9 @@ export class SubscriptionRepository {
       `UPDATE webhook_subscriptions SET url = $3, event_types = $4, description = $5, enabled = $6,
          disabled_reason = CASE WHEN $6 THEN NULL ELSE disabled_reason END,
          failing_since = CASE WHEN $6 AND NOT enabled THEN NULL ELSE failing_since END,
-         max_concurrency = $7, custom_headers = $8, ordered_delivery = $9, updated_at = now()
+         max_concurrency = $7, custom_headers = $8, ordered_delivery = $9, rate_limit_per_second = $10, updated_at = now()
        WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
-      [tenantId, id, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(fields.customHeaders), fields.orderedDelivery],
+      [tenantId, id, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(fields.customHeaders), fields.orderedDelivery, fields.rateLimitPerSecond],
     ));
     return rows[0] ? toSubscription(rows[0]) : undefined;
   }

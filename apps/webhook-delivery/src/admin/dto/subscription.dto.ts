@@ -22,6 +22,13 @@ class SubscriptionFieldsDto {
   @Max(100)
   maxConcurrency?: number;
 
+  /** At most this many attempts started per second to this endpoint (absent: unlimited; null on update: remove). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  rateLimitPerSecond?: number | null;
+
   /** Extra request headers (e.g. a receiver's own auth header); names idsync sets are refused. */
   @IsOptional()
   @IsObject()

@@ -24,6 +24,7 @@ export class UpdateSubscriptionHandler implements ICommandHandler<UpdateSubscrip
       description: current.description,
       enabled: current.enabled,
       maxConcurrency: current.maxConcurrency,
+      rateLimitPerSecond: current.rateLimitPerSecond,
       customHeaders: current.customHeaders,
       orderedDelivery: current.orderedDelivery,
       ...defined,
