@@ -3,6 +3,7 @@ import { CreateWebhookSchema1764200000000 } from './1764200000000-createWebhookS
 import { CreateWorkerProcessedChanges1764300000000 } from './1764300000000-createWorkerProcessedChanges';
 import { WebhookSubscriptionFailingSince1764400000000 } from './1764400000000-webhookSubscriptionFailingSince';
 import { WebhookSubscriptionRateLimit1764500000000 } from './1764500000000-webhookSubscriptionRateLimit';
+import { WebhookSubscriptionSelection1764600000000 } from './1764600000000-webhookSubscriptionSelection';
 
 /** Every migration, in order. Schema changes happen only through these (never `synchronize`). */
-export const MIGRATIONS = [CreateCoreSchema1764000000000, CreateWebhookSchema1764200000000, CreateWorkerProcessedChanges1764300000000, WebhookSubscriptionFailingSince1764400000000, WebhookSubscriptionRateLimit1764500000000];
+export const MIGRATIONS = [CreateCoreSchema1764000000000, CreateWebhookSchema1764200000000, CreateWorkerProcessedChanges1764300000000, WebhookSubscriptionFailingSince1764400000000, WebhookSubscriptionRateLimit1764500000000, WebhookSubscriptionSelection1764600000000];
