@@ -83,6 +83,9 @@ describe('webhook delivery', { timeout: 300_000 }, () => {
         { tenantId, url: 'ftp://127.0.0.1/x', eventTypes: ['*'] },
         { tenantId, url: 'http://user:pw@127.0.0.1:1/x', eventTypes: ['*'] },
         { tenantId, url: 'http://127.0.0.1:1/x', eventTypes: ['*'], unknownField: true },
+        { tenantId, url: 'http://127.0.0.1:1/x', eventTypes: ['*'], resourceFilter: 'userName eq' },
+        { tenantId, url: 'http://127.0.0.1:1/x', eventTypes: ['*'], resourceFilter: 'shoeSize gt 40' },
+        { tenantId, url: 'http://127.0.0.1:1/x', eventTypes: ['*'], attributeMapping: { login: 'emails[type eq' } },
       ];
       for (const body of bad) {
         const res = await harness.admin('POST', '/admin/subscriptions', body);
@@ -111,6 +114,7 @@ describe('webhook delivery', { timeout: 300_000 }, () => {
           id: undefined, secret: undefined, createdAt: undefined, updatedAt: undefined,
           tenantId, url: 'http://127.0.0.1:1/hooks', eventTypes: ['idsync.user.*', 'idsync.group.created'], description: 'HR system',
           enabled: true, disabledReason: null, maxConcurrency: 3, rateLimitPerSecond: null, customHeaders: { 'X-Api-Key': 'abc' }, orderedDelivery: true, failingSince: null,
+          resourceFilter: null, attributeMapping: null,
         },
       );
       const id = created.body.id as string;
@@ -173,6 +177,28 @@ describe('webhook delivery', { timeout: 300_000 }, () => {
     assert.equal(detail.attempts[0].statusCode, 204);
     assert.equal(groupsOnly.requests.length, 0, 'a subscription for other event types gets nothing');
     assert.equal((await deliveries(tenantId)).length, 1, 'one delivery record: only the matching subscription');
+  });
+
+  it('a resource filter selects users of a group; an attribute mapping renames and projects fields', async () => {
+    const tenantId = randomUUID();
+    const r = await receiver();
+    const sub = await harness.subscribe(tenantId, r.url, {
+      resourceFilter: 'groups[value eq "g-eng"]',
+      attributeMapping: { login: 'userName', work_email: 'emails[type eq "work"].value', team: 'groups.display' },
+    });
+    const member = { id: 'u-1', userName: 'ada@example.com', emails: [{ type: 'work', value: 'ada@work.example' }], groups: [{ value: 'g-eng', display: 'Engineering' }] };
+    const outsider = { id: 'u-2', userName: 'bob@example.com', groups: [{ value: 'g-sales', display: 'Sales' }] };
+    const inGroup = await harness.publishIdentityEvent(tenantId, { resource: member });
+    await harness.publishIdentityEvent(tenantId, { resource: outsider });
+    const deleted = await harness.publishIdentityEvent(tenantId, { type: 'idsync.user.deleted', resource: null });
+    await waitForRequests(r, 2, 'the member event and the delete');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const payloads = r.verifyAll(sub.secret) as Array<{ id: string; data: { resource: unknown } }>;
+    assert.deepEqual(payloads.map((p) => p.id).sort(), [inGroup.id, deleted.id].sort(), 'the outsider was filtered out; the delete passes');
+    const memberPayload = payloads.find((p) => p.id === inGroup.id);
+    assert.deepEqual(memberPayload?.data.resource, { login: 'ada@example.com', work_email: ['ada@work.example'], team: ['Engineering'] });
+    assert.equal(payloads.find((p) => p.id === deleted.id)?.data.resource, null);
+    assert.equal((await deliveries(tenantId)).length, 2);
   });
 
   it('records one delivery per (event, subscription): a redelivered record sends nothing twice', async () => {

@@ -177,7 +177,10 @@ export class WebhookHarness {
   }
 
   /** Produces a binary-mode CloudEvent onto the (prefixed) public topic, as sync-worker does. */
-  async publishIdentityEvent(tenantId: string, opts: { type?: string; id?: string; resourceId?: string } = {}): Promise<{ id: string; resourceId: string }> {
+  async publishIdentityEvent(
+    tenantId: string,
+    opts: { type?: string; id?: string; resourceId?: string; resource?: Record<string, unknown> | null } = {},
+  ): Promise<{ id: string; resourceId: string }> {
     if (!this.producer) {
       const kafka = new Kafka({ clientId: 'test-event-producer', brokers: testKafkaBrokers().split(','), logLevel: logLevel.NOTHING });
       this.producer = kafka.producer({ allowAutoTopicCreation: false });
@@ -191,7 +194,7 @@ export class WebhookHarness {
       messages: [
         {
           key: `${tenantId}:${resourceId}`,
-          value: JSON.stringify({ tenantId, resourceType: 'User', resourceId, version: 1, actor: { type: 'system', id: 'test' }, changedAttributes: ['userName'], resource: { id: resourceId, userName: `${resourceId}@example.com` } }),
+          value: JSON.stringify({ tenantId, resourceType: 'User', resourceId, version: 1, actor: { type: 'system', id: 'test' }, changedAttributes: ['userName'], resource: opts.resource === undefined ? { id: resourceId, userName: `${resourceId}@example.com` } : opts.resource }),
           headers: {
             ce_specversion: '1.0',
             ce_id: id,

@@ -41,6 +41,8 @@ export class SubscriptionsController {
         rateLimitPerSecond: dto.rateLimitPerSecond ?? null,
         customHeaders: dto.customHeaders ?? {},
         orderedDelivery: dto.orderedDelivery ?? false,
+        resourceFilter: dto.resourceFilter ?? null,
+        attributeMapping: dto.attributeMapping ?? null,
       }),
     );
   }

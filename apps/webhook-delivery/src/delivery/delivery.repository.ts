@@ -97,16 +97,19 @@ const STORED_ERROR_CHARS = 500;
 export class DeliveryRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** One record per (event, subscription); a redelivered Kafka record inserts nothing new. */
-  async insertForEvent(event: IdentityEvent, subscriptionIds: string[], firstAttemptDelayMs: number): Promise<number> {
-    if (subscriptionIds.length === 0) return 0;
+  /**
+   * One record per (event, subscription), each with the exact body that will be signed and sent;
+   * a redelivered Kafka record inserts nothing new.
+   */
+  async insertForEvent(event: IdentityEvent, targets: Array<{ subscriptionId: string; payload: string }>, firstAttemptDelayMs: number): Promise<number> {
+    if (targets.length === 0) return 0;
     const ce = event.cloudEvent;
     const rows: unknown[] = await this.db.query(
       `INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, event_id, event_type, subject_key, payload, next_attempt_at)
-       SELECT ids.id, $1, ids.subscription_id, $2, $3, $4, $5, now() + make_interval(secs => $6::double precision / 1000)
-       FROM unnest($7::uuid[], $8::uuid[]) AS ids(id, subscription_id)
+       SELECT t.id, $1, t.subscription_id, $2, $3, $4, t.payload, now() + make_interval(secs => $5::double precision / 1000)
+       FROM unnest($6::uuid[], $7::uuid[], $8::text[]) AS t(id, subscription_id, payload)
        ON CONFLICT (subscription_id, event_id) DO NOTHING RETURNING id`,
-      [event.tenantId, ce.id, ce.type, event.subjectKey, JSON.stringify(ce), firstAttemptDelayMs, subscriptionIds.map(() => randomUUID()), subscriptionIds],
+      [event.tenantId, ce.id, ce.type, event.subjectKey, firstAttemptDelayMs, targets.map(() => randomUUID()), targets.map((t) => t.subscriptionId), targets.map((t) => t.payload)],
     );
     return rows.length;
   }

@@ -16,6 +16,10 @@ export interface Subscription {
   rateLimitPerSecond: number | null;
   customHeaders: Record<string, string>;
   orderedDelivery: boolean;
+  /** SCIM filter on the event's resource (null: every resource). */
+  resourceFilter: string | null;
+  /** Target field → SCIM path; replaces data.resource (null: the full resource). */
+  attributeMapping: Record<string, string> | null;
   /** Since when every attempt has failed (null: the last attempt succeeded, or none yet). */
   failingSince: string | null;
   createdAt: string;
@@ -31,6 +35,8 @@ export interface SubscriptionFields {
   rateLimitPerSecond: number | null;
   customHeaders: Record<string, string>;
   orderedDelivery: boolean;
+  resourceFilter: string | null;
+  attributeMapping: Record<string, string> | null;
 }
 
 interface SubscriptionRow {
@@ -45,6 +51,8 @@ interface SubscriptionRow {
   rate_limit_per_second: number | null;
   custom_headers: Record<string, string>;
   ordered_delivery: boolean;
+  resource_filter: string | null;
+  attribute_mapping: Record<string, string> | null;
   failing_since: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -63,13 +71,15 @@ function toSubscription(r: SubscriptionRow): Subscription {
     rateLimitPerSecond: r.rate_limit_per_second,
     customHeaders: r.custom_headers,
     orderedDelivery: r.ordered_delivery,
+    resourceFilter: r.resource_filter,
+    attributeMapping: r.attribute_mapping,
     failingSince: r.failing_since?.toISOString() ?? null,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
 }
 
-const COLUMNS = 'id, tenant_id, url, event_types, description, enabled, disabled_reason, max_concurrency, rate_limit_per_second, custom_headers, ordered_delivery, failing_since, created_at, updated_at';
+const COLUMNS = 'id, tenant_id, url, event_types, description, enabled, disabled_reason, max_concurrency, rate_limit_per_second, custom_headers, ordered_delivery, resource_filter, attribute_mapping, failing_since, created_at, updated_at';
 
 /** Subscriptions and their secrets. Every statement is scoped by tenant_id. */
 @Injectable()
@@ -82,9 +92,12 @@ export class SubscriptionRepository {
 
   async insert(tx: EntityManager, tenantId: string, fields: SubscriptionFields): Promise<Subscription> {
     const rows: SubscriptionRow[] = await tx.query(
-      `INSERT INTO webhook_subscriptions (id, tenant_id, url, event_types, description, enabled, max_concurrency, custom_headers, ordered_delivery, rate_limit_per_second, rate_tokens)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($10, 0)) RETURNING ${COLUMNS}`,
-      [randomUUID(), tenantId, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(fields.customHeaders), fields.orderedDelivery, fields.rateLimitPerSecond],
+      `INSERT INTO webhook_subscriptions (id, tenant_id, url, event_types, description, enabled, max_concurrency, custom_headers, ordered_delivery, rate_limit_per_second, rate_tokens, resource_filter, attribute_mapping)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($10, 0), $11, $12) RETURNING ${COLUMNS}`,
+      [
+        randomUUID(), tenantId, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(fields.customHeaders),
+        fields.orderedDelivery, fields.rateLimitPerSecond, fields.resourceFilter, fields.attributeMapping === null ? null : JSON.stringify(fields.attributeMapping),
+      ],
     );
     return toSubscription(rows[0]);
   }
@@ -109,9 +122,13 @@ export class SubscriptionRepository {
       `UPDATE webhook_subscriptions SET url = $3, event_types = $4, description = $5, enabled = $6,
          disabled_reason = CASE WHEN $6 THEN NULL ELSE disabled_reason END,
          failing_since = CASE WHEN $6 AND NOT enabled THEN NULL ELSE failing_since END,
-         max_concurrency = $7, custom_headers = $8, ordered_delivery = $9, rate_limit_per_second = $10, updated_at = now()
+         max_concurrency = $7, custom_headers = $8, ordered_delivery = $9, rate_limit_per_second = $10,
+         resource_filter = $11, attribute_mapping = $12, updated_at = now()
        WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
-      [tenantId, id, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(fields.customHeaders), fields.orderedDelivery, fields.rateLimitPerSecond],
+      [
+        tenantId, id, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(fields.customHeaders),
+        fields.orderedDelivery, fields.rateLimitPerSecond, fields.resourceFilter, fields.attributeMapping === null ? null : JSON.stringify(fields.attributeMapping),
+      ],
     ));
     return rows[0] ? toSubscription(rows[0]) : undefined;
   }

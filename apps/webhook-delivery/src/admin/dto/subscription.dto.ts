@@ -34,6 +34,17 @@ class SubscriptionFieldsDto {
   @IsObject()
   customHeaders?: Record<string, string>;
 
+  /** SCIM filter on the event's resource, e.g. `groups[value eq "<group id>"]` (null on update: remove). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  resourceFilter?: string | null;
+
+  /** `{ "<target field>": "<SCIM path>" }`: the resource is sent as exactly these fields (null on update: remove). */
+  @IsOptional()
+  @IsObject()
+  attributeMapping?: Record<string, string> | null;
+
   /** Per resource, deliver in event order: a failing message holds back later ones about the same resource. */
   @IsOptional()
   @IsBoolean()

@@ -1,5 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { subscribesTo } from '../../domain/event-type-pattern';
+import { selectForSubscription } from '../../domain/webhook-payload';
 import { SubscriptionRepository } from '../../subscriptions/subscription.repository';
 import { DeliveryRepository } from '../delivery.repository';
 import { deliveriesCreated } from '../delivery-metrics';
@@ -7,9 +8,11 @@ import { DeliveryScheduler } from '../delivery-scheduler';
 import { FanOutIdentityEventCommand } from './fan-out-identity-event.command';
 
 /**
- * Writes one durable delivery record per matching enabled subscription of the event's tenant,
- * before any attempt. It completes (and Kafka commits the offset) only once the records are
- * stored; a redelivered record hits the unique (subscription, event) constraint and adds nothing.
+ * Writes one durable delivery record per matching enabled subscription of the event's tenant
+ * (event type, then resource filter), with the body that subscription gets (its attribute
+ * mapping applied), before any attempt. It completes (and Kafka commits the offset) only once the
+ * records are stored; a redelivered record hits the unique (subscription, event) constraint and
+ * adds nothing.
  */
 @CommandHandler(FanOutIdentityEventCommand)
 export class FanOutIdentityEventHandler implements ICommandHandler<FanOutIdentityEventCommand, number> {
@@ -20,12 +23,13 @@ export class FanOutIdentityEventHandler implements ICommandHandler<FanOutIdentit
   ) {}
 
   async execute({ event }: FanOutIdentityEventCommand): Promise<number> {
-    const matching = (await this.subscriptions.listEnabled(event.tenantId)).filter((s) => subscribesTo(s.eventTypes, event.cloudEvent.type));
-    const created = await this.deliveries.insertForEvent(
-      event,
-      matching.map((s) => s.id),
-      this.scheduler.schedule.initialDelayMs,
-    );
+    const targets = (await this.subscriptions.listEnabled(event.tenantId))
+      .filter((s) => subscribesTo(s.eventTypes, event.cloudEvent.type))
+      .flatMap((s) => {
+        const payload = selectForSubscription(event.cloudEvent, s);
+        return payload === undefined ? [] : [{ subscriptionId: s.id, payload }];
+      });
+    const created = await this.deliveries.insertForEvent(event, targets, this.scheduler.schedule.initialDelayMs);
     if (created > 0) {
       deliveriesCreated.inc(created);
       this.scheduler.wake();

@@ -27,6 +27,8 @@ export class UpdateSubscriptionHandler implements ICommandHandler<UpdateSubscrip
       rateLimitPerSecond: current.rateLimitPerSecond,
       customHeaders: current.customHeaders,
       orderedDelivery: current.orderedDelivery,
+      resourceFilter: current.resourceFilter,
+      attributeMapping: current.attributeMapping,
       ...defined,
     };
     assertAcceptableSubscription(fields, this.config.WEBHOOK_ALLOW_HTTP);
