@@ -158,3 +158,130 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i:
   );
   return out;
 }
+
+// ---- sync-worker fault tests (worker-*.e2e-spec.ts): the public stream, consumer-group state ----
+// (Imports are hoisted; they sit here so this section stays an append-only addition.)
+import { AssignerProtocol } from 'kafkajs';
+import { deriveIdentityEvents } from '@idsync/contracts';
+import type { ReadIdentityEvent } from '../pipeline/pipeline-harness';
+
+/** The public event ids every outbox row's change yields (as the worker derives them), in outbox order. */
+export async function expectedEventIds(url: string): Promise<string[]> {
+  const rows = await sql<{ payload: ScimChangeRecord }>(url, `SELECT payload FROM outbox ORDER BY id`);
+  const ids = new Set<string>();
+  for (const { payload } of rows) for (const e of deriveIdentityEvents(payload)) ids.add(e.id);
+  return [...ids];
+}
+
+export interface EventStreamAnalysis {
+  total: number;
+  distinct: number;
+  /** Event ids read more than once (with their count). */
+  duplicateIds: string[];
+  /** Change ids (ce_changeid) of the events read more than once. */
+  duplicatedChanges: Set<string>;
+  /** Re-sent events that differ from their first copy (key, partition, value or a ce_* header). */
+  differingDuplicates: string[];
+  /** Expected ids not on the stream. */
+  missing: string[];
+  /** Ids on the stream that no outbox change yields. */
+  unexpected: string[];
+  /** Per subject, in partition/offset order, a ce_sequence not strictly above the previous one (first copies). */
+  orderViolations: string[];
+  /** Subjects whose events landed on more than one partition. */
+  splitSubjects: string[];
+}
+
+const sameEvent = (a: ReadIdentityEvent, b: ReadIdentityEvent) =>
+  a.key === b.key && a.partition === b.partition && a.value === b.value && JSON.stringify(Object.entries(a.ce).sort()) === JSON.stringify(Object.entries(b.ce).sort());
+
+/**
+ * The public stream as a consumer sees it: each expected id on it, no foreign id; per subject
+ * (one key, one partition) ce_sequence strictly increasing in offset order over first copies, as
+ * a consumer deduping on the CloudEvent id sees them. Re-sent copies are counted and compared with
+ * the first one (a re-send must be the identical event).
+ */
+export function analyzeIdentityEvents(events: ReadIdentityEvent[], expectedIds: Iterable<string>): EventStreamAnalysis {
+  const sorted = [...events].sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  const first = new Map<string, ReadIdentityEvent>();
+  const counts = new Map<string, number>();
+  const duplicatedChanges = new Set<string>();
+  const differingDuplicates: string[] = [];
+  const lastSequence = new Map<string, string>();
+  const partitionOf = new Map<string, number>();
+  const orderViolations: string[] = [];
+  const split = new Set<string>();
+  for (const e of sorted) {
+    counts.set(e.ce.id, (counts.get(e.ce.id) ?? 0) + 1);
+    const subject = `${e.ce.tenantid}:${e.ce.subject}`;
+    const p = partitionOf.get(subject);
+    if (p !== undefined && p !== e.partition) split.add(subject);
+    partitionOf.set(subject, e.partition);
+    const original = first.get(e.ce.id);
+    if (original) {
+      duplicatedChanges.add(e.ce.changeid);
+      if (!sameEvent(original, e)) differingDuplicates.push(`${e.ce.id} at p${e.partition}@${e.offset} differs from p${original.partition}@${original.offset}`);
+      continue;
+    }
+    first.set(e.ce.id, e);
+    const prev = lastSequence.get(subject);
+    if (prev !== undefined && !(e.ce.sequence > prev)) orderViolations.push(`${e.ce.subject}: ${e.ce.sequence} (${e.ce.id}) after ${prev} at p${e.partition}@${e.offset}`);
+    lastSequence.set(subject, e.ce.sequence);
+  }
+  const expected = new Set(expectedIds);
+  return {
+    total: events.length,
+    distinct: counts.size,
+    duplicateIds: [...counts].filter(([, n]) => n > 1).map(([id, n]) => `${id} ×${n}`),
+    duplicatedChanges,
+    differingDuplicates,
+    missing: [...expected].filter((id) => !counts.has(id)),
+    unexpected: [...counts.keys()].filter((id) => !expected.has(id)),
+    orderViolations,
+    splitSubjects: [...split],
+  };
+}
+
+/** A group's committed offsets on one topic: partition → next offset to consume (-1: nothing committed). */
+export async function committedOffsets(brokers: string, groupId: string, topic: string): Promise<Map<number, bigint>> {
+  const admin = new Kafka({ clientId: 'fault-test-admin', brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map(offsets.partitions.map((p) => [p.partition, BigInt(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface GroupMember {
+  memberId: string;
+  clientHost: string;
+  /** Partitions of `topic` assigned to the member. */
+  partitions: number[];
+}
+
+/** describeGroups: the group's state and each member's partitions of `topic`. */
+export async function describeConsumerGroup(brokers: string, groupId: string, topic: string): Promise<{ state: string; members: GroupMember[] }> {
+  const admin = new Kafka({ clientId: 'fault-test-admin', brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    const group = groups[0];
+    return {
+      state: group?.state ?? 'Dead',
+      members: (group?.members ?? []).map((m) => ({
+        memberId: m.memberId,
+        clientHost: m.clientHost,
+        partitions: [...(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic] ?? [])].sort((a, b) => a - b),
+      })),
+    };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Resolves at `t` (epoch ms); paces a write stream to a steady rate. */
+export function sleepUntil(t: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, t - Date.now())));
+}
