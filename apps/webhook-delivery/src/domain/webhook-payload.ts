@@ -11,6 +11,20 @@ interface IdentityEventDataShape {
   resource?: unknown;
 }
 
+// Parsed filters and mappings by their text: every event re-uses them (bounded: cleared when full).
+const parsedFilters = new Map<string, ResourceFilter>();
+const parsedMappings = new Map<string, AttributeMapping>();
+const MAX_CACHED = 1_000;
+
+function cached<T>(cache: Map<string, T>, key: string, parse: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= MAX_CACHED) cache.clear();
+    cache.set(key, (value = parse()));
+  }
+  return value;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -24,11 +38,14 @@ export function selectForSubscription(event: StructuredCloudEvent, selection: Se
   const data = isRecord(event.data) ? (event.data as IdentityEventDataShape & Record<string, unknown>) : undefined;
   const resourceType: EventResourceType | undefined = data?.resourceType === 'User' || data?.resourceType === 'Group' ? data.resourceType : undefined;
   const resource = isRecord(data?.resource) ? data.resource : null;
-  if (selection.resourceFilter !== null && resourceType !== undefined && !ResourceFilter.parse(selection.resourceFilter).matches(resourceType, resource)) {
-    return undefined;
+  const filterText = selection.resourceFilter;
+  if (filterText !== null && resourceType !== undefined) {
+    const filter = cached(parsedFilters, filterText, () => ResourceFilter.parse(filterText));
+    if (!filter.matches(resourceType, resource)) return undefined;
   }
   if (selection.attributeMapping !== null && data && resourceType !== undefined && resource !== null) {
-    const mapped = AttributeMapping.parse(selection.attributeMapping).apply(resourceType, resource);
+    const mapping = selection.attributeMapping;
+    const mapped = cached(parsedMappings, JSON.stringify(mapping), () => AttributeMapping.parse(mapping)).apply(resourceType, resource);
     return JSON.stringify({ ...event, data: { ...data, resource: mapped } });
   }
   return JSON.stringify(event);

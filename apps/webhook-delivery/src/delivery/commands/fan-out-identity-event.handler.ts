@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { subscribesTo } from '../../domain/event-type-pattern';
 import { selectForSubscription } from '../../domain/webhook-payload';
@@ -16,6 +17,8 @@ import { FanOutIdentityEventCommand } from './fan-out-identity-event.command';
  */
 @CommandHandler(FanOutIdentityEventCommand)
 export class FanOutIdentityEventHandler implements ICommandHandler<FanOutIdentityEventCommand, number> {
+  private readonly logger = new Logger(FanOutIdentityEventHandler.name);
+
   constructor(
     private readonly subscriptions: SubscriptionRepository,
     private readonly deliveries: DeliveryRepository,
@@ -26,8 +29,15 @@ export class FanOutIdentityEventHandler implements ICommandHandler<FanOutIdentit
     const targets = (await this.subscriptions.listEnabled(event.tenantId))
       .filter((s) => subscribesTo(s.eventTypes, event.cloudEvent.type))
       .flatMap((s) => {
-        const payload = selectForSubscription(event.cloudEvent, s);
-        return payload === undefined ? [] : [{ subscriptionId: s.id, payload }];
+        try {
+          const payload = selectForSubscription(event.cloudEvent, s);
+          return payload === undefined ? [] : [{ subscriptionId: s.id, payload }];
+        } catch (err) {
+          // Filters and mappings are validated when saved; should one still fail, only that
+          // subscription misses the event — throwing would stall the partition for every tenant.
+          this.logger.error(`subscription ${s.id}: cannot apply its resource filter or attribute mapping: ${err instanceof Error ? err.message : String(err)}`);
+          return [];
+        }
       });
     const created = await this.deliveries.insertForEvent(event, targets, this.scheduler.schedule.initialDelayMs);
     if (created > 0) {
