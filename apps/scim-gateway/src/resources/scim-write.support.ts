@@ -93,10 +93,6 @@ export class ScimWriteSupport {
     if (missing.length > 0) {
       throw ScimError.badRequest('invalidValue', `members reference unknown resources: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? '…' : ''}`);
     }
-    const newGroups = newIds.filter((id) => found.get(id)?.type === 'Group');
-    if (newGroups.length > 0 && (await this.store.reachesGroup(tx, tenantId, newGroups, groupId))) {
-      throw ScimError.badRequest('invalidValue', 'members would make the group a member of itself through nested groups');
-    }
     // Keep one entry per member with its actual type; drop duplicates.
     const typeOf = new Map<string, string>();
     for (const m of previous && Array.isArray(previous.members) ? (previous.members as ScimJsonObject[]) : []) typeOf.set(String(m.value), String(m.type ?? 'User'));

@@ -181,21 +181,6 @@ export class ScimResourceStore {
     }
   }
 
-  /** True when `target` is among the groups nested (at any depth) inside `groupIds` — adding them to `target` would be a cycle. */
-  async reachesGroup(tx: EntityManager, tenantId: string, groupIds: string[], target: string): Promise<boolean> {
-    const rows = (await tx.query(
-      `WITH RECURSIVE nested(id) AS (
-         SELECT unnest($2::uuid[])
-         UNION
-         SELECT gm.member_id FROM scim_group_members gm JOIN nested n ON gm.group_id = n.id
-          WHERE gm.tenant_id = $1 AND gm.member_type = 'Group'
-       )
-       SELECT 1 FROM nested WHERE id = $3 LIMIT 1`,
-      [tenantId, groupIds, target],
-    )) as unknown[];
-    return rows.length > 0;
-  }
-
   /** Groups that list `memberId` directly (used to keep their documents right when it is deleted). */
   async groupsContaining(tx: EntityManager, tenantId: string, memberId: string): Promise<string[]> {
     const rows = (await tx.query('SELECT group_id FROM scim_group_members WHERE tenant_id = $1 AND member_id = $2 ORDER BY group_id', [
