@@ -31,12 +31,17 @@ interface Compose {
   services: Record<string, Service>;
 }
 
+/** Compose's `${VAR:-default}` / `${VAR}` interpolation, as with an empty .env file. */
+function interpolate(value: string): string {
+  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_, _name: string, fallback?: string) => fallback ?? '');
+}
+
 function env(service: Service): Record<string, string> {
   const raw = service.environment ?? {};
-  if (Array.isArray(raw)) {
-    return Object.fromEntries(raw.map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)]));
-  }
-  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v == null ? '' : String(v)]));
+  const entries: Array<[string, string]> = Array.isArray(raw)
+    ? raw.map((kv) => [kv.split('=')[0], kv.slice(kv.indexOf('=') + 1)])
+    : Object.entries(raw).map(([k, v]) => [k, v == null ? '' : String(v)]);
+  return Object.fromEntries(entries.map(([k, v]) => [k, interpolate(v)]));
 }
 
 function publishedPorts(service: Service): string[] {
