@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@idsync/testing';
 import { TestReceiver, WebhookHarness } from './webhook-harness';
@@ -37,6 +38,11 @@ describe('automatic disabling of failing endpoints', { timeout: 180_000 }, () =>
     );
     assert.match(String(disabled.disabledReason), /every attempt has failed since .* \(WEBHOOK_AUTO_DISABLE_AFTER_MS\)/);
     assert.ok(disabled.failingSince);
+    const audit = (await harness.app.get(DataSource).query(
+      `SELECT action, details->>'reason' AS reason FROM audit_log WHERE resource_id = $1 AND action = 'webhook.subscription.disabled'`,
+      [dead.id],
+    )) as Array<{ action: string; reason: string }>;
+    assert.deepEqual(audit, [{ action: 'webhook.subscription.disabled', reason: 'failing' }], 'the automatic disable is recorded as an audit event');
     const attemptsWhenDisabled = down.requests.length;
     assert.ok(attemptsWhenDisabled >= 2, `failed for at least 1.5 s before being disabled (${attemptsWhenDisabled} attempts)`);
     await new Promise((resolve) => setTimeout(resolve, 1_200));

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { AuditWriter } from '@idsync/audit';
 import { EntityManager } from 'typeorm';
 import { WebhookConfig } from '../../config/webhook.config';
 import { decideOutcome, failingTooLong, type AttemptResult, type DeliveryOutcome } from '../../domain/delivery-outcome';
@@ -38,7 +39,19 @@ export class AttemptDeliveryHandler implements ICommandHandler<AttemptDeliveryCo
       const recorded = await this.deliveries.recordAttempt(tx, delivery, result, outcome);
       if (!recorded) return { applied: false, disabledBecause: undefined };
       const reason = await this.disableReason(tx, delivery, result, outcome);
-      if (reason) await this.subscriptions.disable(tx, delivery.tenantId, delivery.subscriptionId, reason.text);
+      if (reason) {
+        await this.subscriptions.disable(tx, delivery.tenantId, delivery.subscriptionId, reason.text);
+        // The operator-visible event of an automatic disable, committed with it.
+        await AuditWriter.record(tx, {
+          tenantId: delivery.tenantId,
+          actorType: 'system',
+          actorId: 'webhook-delivery',
+          action: 'webhook.subscription.disabled',
+          resourceType: 'WebhookSubscription',
+          resourceId: delivery.subscriptionId,
+          details: { reason: reason.kind, detail: reason.text },
+        });
+      }
       return { applied: true, disabledBecause: reason };
     });
     deliveryAttempts.inc({ outcome: applied ? outcome.kind : 'stale' });
