@@ -1,8 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NotFoundException, type ExecutionContext } from '@nestjs/common';
-import { AdminApiGuard } from '../../apps/scim-gateway/src/admin/admin-api.guard';
-import type { GatewayConfig } from '../../apps/scim-gateway/src/config/gateway.config';
+import { AdminApiGuard } from '@idsync/platform';
 import { ScimClient, startGateway, type GatewayHarness } from './scim-harness';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
@@ -124,7 +123,7 @@ describe('scim-gateway admin API (/admin)', () => {
 
 describe('AdminApiGuard without ADMIN_API_TOKEN', () => {
   it('disables the admin API: every request is a 404, whatever it presents', () => {
-    const guard = new AdminApiGuard({ ADMIN_API_TOKEN: '' } as GatewayConfig);
+    const guard = new AdminApiGuard('');
     for (const authorization of [undefined, 'Bearer ', 'Bearer anything']) {
       const context = { switchToHttp: () => ({ getRequest: () => ({ headers: { authorization } }) }) } as unknown as ExecutionContext;
       assert.throws(() => guard.canActivate(context), NotFoundException);

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { AdminApiGuard } from './admin/admin-api.guard';
+import { AdminApiGuard, adminApiTokenProvider } from '@idsync/platform';
 import { DeliveriesController } from './admin/deliveries.controller';
 import { SubscriptionsController } from './admin/subscriptions.controller';
 import { AttemptDeliveryHandler } from './delivery/commands/attempt-delivery.handler';
@@ -12,6 +12,7 @@ import { DeliveryScheduler } from './delivery/delivery-scheduler';
 import { GetDeliveryHandler } from './delivery/queries/get-delivery.handler';
 import { ListDeliveriesHandler } from './delivery/queries/list-deliveries.handler';
 import { WebhookHttpClient } from './delivery/webhook-http-client';
+import { WebhookConfig } from './config/webhook.config';
 import { IdentityEventsMessageController } from './events/identity-events.message-controller';
 import { CreateSubscriptionHandler } from './subscriptions/commands/create-subscription.handler';
 import { DeleteSubscriptionHandler } from './subscriptions/commands/delete-subscription.handler';
@@ -27,6 +28,7 @@ import { SubscriptionRepository } from './subscriptions/subscription.repository'
   imports: [CqrsModule],
   controllers: [IdentityEventsMessageController, SubscriptionsController, DeliveriesController],
   providers: [
+    adminApiTokenProvider(WebhookConfig),
     AdminApiGuard,
     SigningSecretVault,
     SubscriptionRepository,

@@ -11,3 +11,4 @@ export * from './kafka/kafka-topics';
 export * from './kafka/kafka-topics.initializer';
 export * from './bootstrap';
 export * from './metrics/metrics.module';
+export * from './admin/admin-api.guard';

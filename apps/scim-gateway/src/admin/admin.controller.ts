@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Us
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { IssuedToken, TokenSummary } from '../tenants/scim-token.service';
 import type { Tenant } from '../tenants/tenant.service';
-import { AdminApiGuard } from './admin-api.guard';
+import { AdminApiGuard } from '@idsync/platform';
 import { ADMIN_ROUTE_PREFIX } from './admin-paths';
 import { CreateTenantCommand } from './commands/create-tenant.command';
 import { IssueScimTokenCommand } from './commands/issue-scim-token.command';

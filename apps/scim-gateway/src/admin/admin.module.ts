@@ -1,17 +1,18 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { AdminApiGuard } from './admin-api.guard';
+import { AdminApiGuard, adminApiTokenProvider } from '@idsync/platform';
 import { AdminController } from './admin.controller';
 import { CreateTenantHandler } from './commands/create-tenant.handler';
 import { IssueScimTokenHandler } from './commands/issue-scim-token.handler';
 import { RevokeScimTokenHandler } from './commands/revoke-scim-token.handler';
 import { ListScimTokensHandler } from './queries/list-scim-tokens.handler';
 import { ListTenantsHandler } from './queries/list-tenants.handler';
+import { GatewayConfig } from '../config/gateway.config';
 
 /** /admin: tenants and SCIM tokens over HTTP, behind ADMIN_API_TOKEN (TenantsModule is global). */
 @Module({
   imports: [CqrsModule],
   controllers: [AdminController],
-  providers: [AdminApiGuard, CreateTenantHandler, IssueScimTokenHandler, RevokeScimTokenHandler, ListTenantsHandler, ListScimTokensHandler],
+  providers: [adminApiTokenProvider(GatewayConfig), AdminApiGuard, CreateTenantHandler, IssueScimTokenHandler, RevokeScimTokenHandler, ListTenantsHandler, ListScimTokensHandler],
 })
 export class AdminModule {}

@@ -5,7 +5,7 @@ import type { Delivery } from '../delivery/delivery.repository';
 import { GetDeliveryQuery } from '../delivery/queries/get-delivery.query';
 import type { DeliveryWithAttempts } from '../delivery/queries/get-delivery.handler';
 import { ListDeliveriesQuery } from '../delivery/queries/list-deliveries.query';
-import { AdminApiGuard } from './admin-api.guard';
+import { AdminApiGuard } from '@idsync/platform';
 import { ListDeliveriesQueryDto } from './dto/delivery.query.dto';
 import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
 

@@ -12,7 +12,7 @@ import { UpdateSubscriptionCommand } from '../subscriptions/commands/update-subs
 import { GetSubscriptionQuery } from '../subscriptions/queries/get-subscription.query';
 import { ListSubscriptionsQuery } from '../subscriptions/queries/list-subscriptions.query';
 import type { Subscription } from '../subscriptions/subscription.repository';
-import { AdminApiGuard } from './admin-api.guard';
+import { AdminApiGuard } from '@idsync/platform';
 import { RecoverQueryDto } from './dto/delivery.query.dto';
 import { CreateSubscriptionDto, RotateSecretDto, UpdateSubscriptionDto } from './dto/subscription.dto';
 import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
