@@ -49,7 +49,8 @@ export function freePort() {
   });
 }
 
-function canConnect(port) {
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export function canConnect(port) {
   return new Promise((resolve) => {
     const sock = net.connect({ host: '127.0.0.1', port });
     sock.once('connect', () => {
@@ -60,7 +61,7 @@ function canConnect(port) {
   });
 }
 
-function isAlive(pid) {
+export function isAlive(pid) {
   try {
     process.kill(pid, 0);
     return true;
@@ -186,7 +187,8 @@ export async function startKafka({ dir, port, controllerPort, detached = true, t
   return { brokers: `127.0.0.1:${port}`, pid: child.pid, dir, port, controllerPort, child };
 }
 
-function readState(dir) {
+/** The state file of the broker in `dir` ({ pid, port, controllerPort }), if any. */
+export function readState(dir) {
   try {
     return JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8'));
   } catch {

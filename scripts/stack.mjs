@@ -22,11 +22,10 @@
 // STACK_READY_TIMEOUT_MS (default 90000); everything else is passed through to the apps.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { freePort, startKafka, stopKafka } from './kafka.mjs';
+import { canConnect as portInUse, freePort, isAlive, readState, startKafka, stopKafka } from './kafka.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/idsync';
@@ -51,35 +50,6 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 
 /** What this script started and must stop: app children, and the broker if it was not already running. */
 const state = { kafkaDir: undefined, kafkaPid: undefined, kafkaStarting: undefined, tasks: new Set(), apps: [], stopping: false, forced: false };
-
-/** The dev broker's state file (scripts/kafka.mjs writes it): its PID, if it is running. */
-function readKafkaState() {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(ROOT, '.cache', 'kafka', 'dev', 'state.json'), 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function portInUse(port) {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
-}
 
 /** Runs a child to completion with prefixed output; rejects on a non-zero exit. */
 function run(label, command, args, env = process.env, skip = /^\s*$/) {
@@ -279,7 +249,7 @@ async function main() {
     // Another broker (or anything else) on 19092 that is not ours: startKafka would see that one
     // answer while ours fails to bind, so pick a free port instead of silently sharing it.
     let port = KAFKA_PORT;
-    const own = readKafkaState();
+    const own = readState(path.join(ROOT, '.cache', 'kafka', 'dev'));
     if (!(own?.pid && isAlive(own.pid)) && (await portInUse(port))) {
       port = await freePort();
       log(`port ${KAFKA_PORT} is taken by a process this script did not start: Kafka will listen on ${port}`);
