@@ -12,3 +12,4 @@ export * from './kafka/kafka-topics.initializer';
 export * from './bootstrap';
 export * from './metrics/metrics.module';
 export * from './admin/admin-api.guard';
+export * from './cli/cli-output';

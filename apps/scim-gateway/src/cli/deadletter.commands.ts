@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { Kafka, logLevel, type Admin, type IHeaders, type KafkaMessage, type Message } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, DEAD_LETTER_HEADER_PREFIX, REDRIVEN_FROM_HEADER, TOPICS, topicName } from '@idsync/contracts';
+import { formatTable, printResult } from '@idsync/platform';
 
 // `idsync deadletter list|redrive`: inspect idsync.deadletter.v1 and put records back on the topic
 // they failed on. Reads are bounded by the high-water mark taken at the start, so the commands
@@ -230,9 +231,6 @@ function collectPosition(raw: string, previous: Position[] = []): Position[] {
   return [...previous, { partition: Number(match[1]), offset: BigInt(match[2]) }];
 }
 
-function print(json: boolean, value: unknown, human: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
-}
 
 function oneLine(text: string | null, max: number): string {
   const flat = (text ?? '').replace(/\s+/g, ' ');
@@ -310,13 +308,6 @@ async function redriveDeadLetters(settings: KafkaSettings, positions: Position[]
   });
 }
 
-function table(rows: Array<Record<string, string>>): string {
-  if (rows.length === 0) return '(none)';
-  const keys = Object.keys(rows[0]);
-  const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => r[k].length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ');
-  return [line(keys), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => r[k])))].join('\n');
-}
 
 /** Adds `deadletter list` and `deadletter redrive` to the operator CLI. */
 export function registerDeadLetterCommands(program: Command): void {
@@ -333,10 +324,10 @@ export function registerDeadLetterCommands(program: Command): void {
     .action(async (opts: { limit?: number; timeoutMs?: number; json?: boolean }) => {
       const settings = kafkaSettings(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
       const letters = await listDeadLetters(settings, opts.limit ?? DEFAULT_LIST_LIMIT);
-      print(
+      printResult(
         !!opts.json,
         letters,
-        table(
+        formatTable(
           letters.map((l) => ({
             position: l.position,
             failedAt: l.failedAt ?? '',
@@ -359,7 +350,7 @@ export function registerDeadLetterCommands(program: Command): void {
       if (!!opts.all === !!opts.offset?.length) command.error('error: give either --all or one or more --offset <partition:offset>', { exitCode: 2, code: 'idsync.usage' });
       const settings = kafkaSettings(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
       const redriven = await redriveDeadLetters(settings, opts.all ? 'all' : (opts.offset ?? []));
-      print(
+      printResult(
         !!opts.json,
         redriven,
         redriven.length === 0 ? 'no dead letters to re-drive' : redriven.map((r) => `re-drove ${r.from} → ${r.topic} (key ${r.key ?? 'none'})`).join('\n'),

@@ -5,6 +5,7 @@ import { dataSourceOptions } from '@idsync/persistence';
 import { ScimTokenService } from '../tenants/scim-token.service';
 import { TenantNameTakenError, TenantService } from '../tenants/tenant.service';
 import { registerDeadLetterCommands } from './deadletter.commands';
+import { formatTable, printResult } from '@idsync/platform';
 
 // `npm run -s cli -- …` / `idsync …`: operator commands. Scripts rely on this contract:
 // --json prints one JSON document on stdout; failures print a message on stderr and exit non-zero
@@ -30,17 +31,7 @@ async function withDb<T>(fn: (db: DataSource) => Promise<T>): Promise<T> {
   }
 }
 
-function print(json: boolean, value: unknown, human: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
-}
 
-function table(rows: Array<Record<string, unknown>>): string {
-  if (rows.length === 0) return '(none)';
-  const keys = Object.keys(rows[0]);
-  const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k] ?? '').length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ');
-  return [line(keys), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => String(r[k] ?? ''))))].join('\n');
-}
 
 async function tenantOf(tenants: TenantService, ref: string) {
   const tenant = await tenants.findByNameOrId(ref);
@@ -60,7 +51,7 @@ export function buildCli(): Command {
       await withDb(async (db) => {
         try {
           const created = await new TenantService(db).create(name);
-          print(!!opts.json, { id: created.id, name: created.name, createdAt: created.createdAt }, `created tenant ${created.name} (${created.id})`);
+          printResult(!!opts.json, { id: created.id, name: created.name, createdAt: created.createdAt }, `created tenant ${created.name} (${created.id})`);
         } catch (err) {
           if (err instanceof TenantNameTakenError) throw new CliFailure(err.message);
           if (err instanceof Error && /tenant name must/.test(err.message)) throw new CliFailure(err.message);
@@ -75,7 +66,7 @@ export function buildCli(): Command {
     .action(async (opts: { json?: boolean }) => {
       await withDb(async (db) => {
         const tenants = await new TenantService(db).list();
-        print(!!opts.json, tenants, table(tenants.map((t) => ({ id: t.id, name: t.name, created: t.createdAt }))));
+        printResult(!!opts.json, tenants, formatTable(tenants.map((t) => ({ id: t.id, name: t.name, created: t.createdAt }))));
       });
     });
 
@@ -90,7 +81,7 @@ export function buildCli(): Command {
       await withDb(async (db) => {
         const t = await tenantOf(new TenantService(db), opts.tenant);
         const issued = await new ScimTokenService(db).issue(t.id, opts.description);
-        print(
+        printResult(
           !!opts.json,
           { id: issued.id, tenantId: t.id, token: issued.token },
           `token ${issued.id} for tenant ${t.name}:\n\n  ${issued.token}\n\nStore it now: it cannot be shown again.`,
@@ -106,7 +97,7 @@ export function buildCli(): Command {
       await withDb(async (db) => {
         const t = opts.tenant ? await tenantOf(new TenantService(db), opts.tenant) : undefined;
         const tokens = await new ScimTokenService(db).list(t?.id);
-        print(!!opts.json, tokens, table(tokens.map((x) => ({ id: x.id, tenant: x.tenantId, description: x.description, lastUsed: x.lastUsedAt, revoked: x.revokedAt }))));
+        printResult(!!opts.json, tokens, formatTable(tokens.map((x) => ({ id: x.id, tenant: x.tenantId, description: x.description, lastUsed: x.lastUsedAt, revoked: x.revokedAt }))));
       });
     });
   token
@@ -116,7 +107,7 @@ export function buildCli(): Command {
     .action(async (id: string, opts: { json?: boolean }) => {
       await withDb(async (db) => {
         if (!(await new ScimTokenService(db).revoke(id))) throw new CliFailure(`no active token with id ${id}`);
-        print(!!opts.json, { id, revoked: true }, `revoked token ${id}`);
+        printResult(!!opts.json, { id, revoked: true }, `revoked token ${id}`);
       });
     });
   registerDeadLetterCommands(program);

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { formatTable, printResult } from '@idsync/platform';
 
 // Operator CLI for webhooks, a thin client of webhook-delivery's admin API (so validation,
 // encryption of secrets and tenant scoping are exactly the API's):
@@ -13,17 +14,7 @@ interface GlobalOptions {
   api?: string;
 }
 
-function print(json: boolean | undefined, value: unknown, human: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
-}
 
-function table(rows: Array<Record<string, unknown>>): string {
-  if (rows.length === 0) return '(none)';
-  const keys = Object.keys(rows[0]);
-  const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k] ?? '').length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ');
-  return [line(keys), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => String(r[k] ?? ''))))].join('\n');
-}
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -120,7 +111,7 @@ export function buildCli(): Command {
         resourceFilter: o.filter,
         orderedDelivery: o.ordered,
       });
-      print(o.json, created, `subscription ${created.id} → ${created.url}\n\n  ${created.secret}\n\nStore the signing secret now: it cannot be shown again.`);
+      printResult(o.json, created, `subscription ${created.id} → ${created.url}\n\n  ${created.secret}\n\nStore the signing secret now: it cannot be shown again.`);
     });
   subscription
     .command('list')
@@ -128,7 +119,7 @@ export function buildCli(): Command {
     .option('--json', 'print JSON')
     .action(async (o: { tenant: string; json?: boolean }) => {
       const subs = await api<SubscriptionView[]>(program, 'GET', `/admin/subscriptions${q({ tenantId: o.tenant })}`);
-      print(o.json, subs, table(subs.map((s) => ({ id: s.id, url: s.url, events: s.eventTypes.join(','), enabled: s.enabled, disabled: s.disabledReason ?? '' }))));
+      printResult(o.json, subs, formatTable(subs.map((s) => ({ id: s.id, url: s.url, events: s.eventTypes.join(','), enabled: s.enabled, disabled: s.disabledReason ?? '' }))));
     });
   for (const [name, enabled] of [
     ['enable', true],
@@ -140,7 +131,7 @@ export function buildCli(): Command {
       .option('--json', 'print JSON')
       .action(async (id: string, o: { tenant: string; json?: boolean }) => {
         const updated = await api<SubscriptionView>(program, 'PATCH', `/admin/subscriptions/${encodeURIComponent(id)}${q({ tenantId: o.tenant })}`, { enabled });
-        print(o.json, updated, `subscription ${updated.id} ${updated.enabled ? 'enabled' : 'disabled'}`);
+        printResult(o.json, updated, `subscription ${updated.id} ${updated.enabled ? 'enabled' : 'disabled'}`);
       });
   }
   subscription
@@ -156,7 +147,7 @@ export function buildCli(): Command {
         `/admin/subscriptions/${encodeURIComponent(id)}/rotate-secret${q({ tenantId: o.tenant })}`,
         { gracePeriodSeconds: o.graceSeconds },
       );
-      print(o.json, rotated, `new signing secret (the previous one signs until ${rotated.previousSecretExpiresAt}):\n\n  ${rotated.secret}`);
+      printResult(o.json, rotated, `new signing secret (the previous one signs until ${rotated.previousSecretExpiresAt}):\n\n  ${rotated.secret}`);
     });
   subscription
     .command('recover <id>')
@@ -166,7 +157,7 @@ export function buildCli(): Command {
     .option('--json', 'print JSON')
     .action(async (id: string, o: { tenant: string; since: string; json?: boolean }) => {
       const result = await api<{ requeued: number }>(program, 'POST', `/admin/subscriptions/${encodeURIComponent(id)}/recover${q({ tenantId: o.tenant, since: o.since })}`);
-      print(o.json, result, `requeued ${result.requeued} failed deliveries`);
+      printResult(o.json, result, `requeued ${result.requeued} failed deliveries`);
     });
 
   const delivery = program.command('delivery').description('Delivery records and their attempts');
@@ -186,7 +177,7 @@ export function buildCli(): Command {
         'GET',
         `/admin/deliveries${q({ tenantId: o.tenant, subscriptionId: o.subscription, status: o.status, eventType: o.eventType, since: o.since, until: o.until, limit: o.limit })}`,
       );
-      print(o.json, rows, table(rows.map((d) => ({ id: d.id, type: d.eventType, status: d.status, attempts: d.attemptCount, last: d.lastStatusCode ?? d.lastError ?? '', created: d.createdAt }))));
+      printResult(o.json, rows, formatTable(rows.map((d) => ({ id: d.id, type: d.eventType, status: d.status, attempts: d.attemptCount, last: d.lastStatusCode ?? d.lastError ?? '', created: d.createdAt }))));
     });
   delivery
     .command('show <id>')
@@ -194,7 +185,7 @@ export function buildCli(): Command {
     .option('--json', 'print JSON')
     .action(async (id: string, o: { tenant: string; json?: boolean }) => {
       const d = await api<DeliveryView & { attempts: Array<Record<string, unknown>> }>(program, 'GET', `/admin/deliveries/${encodeURIComponent(id)}${q({ tenantId: o.tenant })}`);
-      print(o.json, d, `${d.id} ${d.eventType} ${d.status}\n${table(d.attempts.map((a) => ({ n: a.attemptNumber, at: a.startedAt, ms: a.durationMs, status: a.statusCode, error: a.error })))}`);
+      printResult(o.json, d, `${d.id} ${d.eventType} ${d.status}\n${formatTable(d.attempts.map((a) => ({ n: a.attemptNumber, at: a.startedAt, ms: a.durationMs, status: a.statusCode, error: a.error })))}`);
     });
   delivery
     .command('replay <id>')
@@ -203,7 +194,7 @@ export function buildCli(): Command {
     .option('--json', 'print JSON')
     .action(async (id: string, o: { tenant: string; json?: boolean }) => {
       const d = await api<DeliveryView>(program, 'POST', `/admin/deliveries/${encodeURIComponent(id)}/replay${q({ tenantId: o.tenant })}`);
-      print(o.json, d, `delivery ${d.id} requeued`);
+      printResult(o.json, d, `delivery ${d.id} requeued`);
     });
   return program;
 }
