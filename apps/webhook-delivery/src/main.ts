@@ -10,4 +10,7 @@ void runIdsyncApp(async () => (await import('./app.module')).WebhookDeliveryModu
   get consumerGroupId() {
     return loadConfig(WebhookConfig).WEBHOOK_GROUP_ID;
   },
+  get consumer() {
+    return { partitionsConsumedConcurrently: loadConfig(WebhookConfig).WEBHOOK_PARTITIONS_CONCURRENCY };
+  },
 });

@@ -48,6 +48,12 @@ export class WebhookConfig extends BaseAppConfig {
   @IsNotEmpty()
   WEBHOOK_GROUP_ID = 'idsync-webhook-delivery';
 
+  /** Partitions of the public stream fanned out in parallel (each partition stays in order). */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WEBHOOK_PARTITIONS_CONCURRENCY = 3;
+
   /** Bearer token of `/admin/*` (subscriptions, deliveries). Empty: the admin API answers 404. */
   @IsString()
   ADMIN_API_TOKEN = '';
