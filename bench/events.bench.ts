@@ -32,18 +32,16 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client as PgClient } from 'pg';
-import { Pool } from 'undici';
 import { TOPICS, topicName } from '@idsync/contracts';
 import { dropDatabase, ensureDatabase, runMigrations } from '@idsync/persistence';
 import { startAppProcess, stopAllAppProcesses, type AppProcess } from '../test/support/app-process';
 import { summarize, type LatencySummary } from './load';
+import { benchDatabaseUrl, ScimWriter, versionOf } from './support';
 
 type KafkaScript = typeof import('../scripts/kafka.mjs');
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const CREATE_SHARE = 0.2;
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -78,12 +76,6 @@ function parseOptions(argv: string[]): Options {
   return o;
 }
 
-function benchDatabaseUrl(): string {
-  if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
-  const url = new URL(process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/idsync');
-  url.pathname = '/idsync_bench_events';
-  return url.toString();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Writes
@@ -96,45 +88,7 @@ interface Write {
   respondedAt: number;
 }
 
-function versionOf(etag: string | string[] | undefined): number {
-  const m = /(\d+)/.exec(String(etag ?? ''));
-  if (!m) throw new Error(`no version in ETag ${String(etag)}`);
-  return Number(m[1]);
-}
 
-class ScimWriter {
-  readonly pool: Pool;
-  constructor(
-    origin: string,
-    private readonly token: string,
-    connections: number,
-  ) {
-    if (new URL(origin).hostname !== '127.0.0.1') throw new Error(`bench targets 127.0.0.1 only, not ${origin}`);
-    this.pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
-  }
-
-  /** POST or PATCH; returns the resource id and its version after the write. */
-  async write(method: 'POST' | 'PATCH', p: string, body: unknown): Promise<{ id: string; version: number }> {
-    const res = await this.pool.request({
-      method,
-      path: `/scim/v2${p}`,
-      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/scim+json' },
-      body: JSON.stringify(body),
-    });
-    const text = await res.body.text();
-    if (res.statusCode >= 300) throw new Error(`${method} ${p}: ${res.statusCode} ${text.slice(0, 200)}`);
-    const doc = JSON.parse(text) as { id: string };
-    return { id: doc.id, version: versionOf(res.headers.etag) };
-  }
-
-  create(userName: string) {
-    return this.write('POST', '/Users', { schemas: [USER_SCHEMA], userName, name: { givenName: 'Bench', familyName: userName }, active: true });
-  }
-
-  patch(id: string, n: number) {
-    return this.write('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: `title-${n}` }] });
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Events
@@ -222,7 +176,7 @@ async function main(): Promise<void> {
   let sampler: PgClient | undefined;
   try {
     let brokers = process.env.KAFKA_BROKERS;
-    const dbUrl = benchDatabaseUrl();
+    const dbUrl = benchDatabaseUrl('bench_events');
     const prepareDb = (async () => {
       await dropDatabase(dbUrl).catch(() => undefined);
       await ensureDatabase(dbUrl);

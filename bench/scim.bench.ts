@@ -44,6 +44,7 @@ import { ScimTokenService } from '../apps/scim-gateway/src/tenants/scim-token.se
 import { TenantService } from '../apps/scim-gateway/src/tenants/tenant.service';
 import { benchExternalId, benchUserBody, benchUserId, benchUserName, usersSelectParams, usersSelectSql } from './bench-users';
 import { runLoad, type LoadResult } from './load';
+import { benchDatabaseUrl } from './support';
 
 interface KafkaScript {
   startKafka(opts: { dir: string }): Promise<{ brokers: string; pid: number }>;
@@ -108,12 +109,6 @@ function parseOptions(argv: string[]): Options {
   return o;
 }
 
-function benchDatabaseUrl(): string {
-  if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
-  const url = new URL(process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/idsync');
-  url.pathname = '/idsync_bench';
-  return url.toString();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Data: reference documents and the bulk load
@@ -482,7 +477,7 @@ async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   const started = new Date();
   const t0 = performance.now();
-  const dbUrl = benchDatabaseUrl();
+  const dbUrl = benchDatabaseUrl('bench');
   const loadavgStart = os.loadavg();
   log(`${opts.users} users, ${os.cpus().length} cores, node ${process.version}, database ${dbUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}`);
 

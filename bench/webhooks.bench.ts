@@ -48,19 +48,18 @@ import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { Client as PgClient } from 'pg';
 import { Webhook } from 'standardwebhooks';
-import { Pool } from 'undici';
 import { TOPICS, topicName } from '@idsync/contracts';
 import { EnvelopeCipher } from '@idsync/crypto';
 import { dropDatabase, ensureDatabase, runMigrations } from '@idsync/persistence';
 import { startAppProcess, stopAllAppProcesses, type AppProcess } from '../test/support/app-process';
 import { summarize, type LatencySummary } from './load';
+import { benchDatabaseUrl, ScimWriter } from './support';
 
 type KafkaScript = typeof import('../scripts/kafka.mjs');
 type Mode = 'e2e' | 'fanout';
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const CREATE_SHARE = 0.2;
 /** Upper bound of the wait for the last deliveries after the load (and for the warm-up). */
@@ -111,12 +110,6 @@ function parseOptions(argv: string[]): Options {
   return o;
 }
 
-function benchDatabaseUrl(): string {
-  if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
-  const url = new URL(process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/idsync');
-  url.pathname = '/idsync_bench_webhooks';
-  return url.toString();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Receiver
@@ -228,49 +221,7 @@ interface Offered {
   committedAt: number;
 }
 
-function versionOf(etag: string | string[] | undefined): number {
-  const m = /(\d+)/.exec(String(etag ?? ''));
-  if (!m) throw new Error(`no version in ETag ${String(etag)}`);
-  return Number(m[1]);
-}
 
-class ScimWriter {
-  readonly pool: Pool;
-  constructor(
-    origin: string,
-    private readonly token: string,
-    connections: number,
-  ) {
-    if (new URL(origin).hostname !== '127.0.0.1') throw new Error(`bench targets 127.0.0.1 only, not ${origin}`);
-    this.pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
-  }
-
-  async write(method: 'POST' | 'PATCH', p: string, body: unknown): Promise<{ id: string; version: number }> {
-    const res = await this.pool.request({
-      method,
-      path: `/scim/v2${p}`,
-      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/scim+json' },
-      body: JSON.stringify(body),
-    });
-    const text = await res.body.text();
-    if (res.statusCode >= 300) throw new Error(`${method} ${p}: ${res.statusCode} ${text.slice(0, 200)}`);
-    return { id: (JSON.parse(text) as { id: string }).id, version: versionOf(res.headers.etag) };
-  }
-
-  create(userName: string) {
-    return this.write('POST', '/Users', {
-      schemas: [USER_SCHEMA],
-      userName,
-      name: { givenName: 'Bench', familyName: userName },
-      emails: [{ value: userName, type: 'work', primary: true }],
-      active: true,
-    });
-  }
-
-  patch(id: string, n: number) {
-    return this.write('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: `title-${n}` }] });
-  }
-}
 
 /** Binary-mode CloudEvents onto the public topic, shaped like sync-worker's user.created. */
 class EventProducer {
@@ -367,7 +318,7 @@ async function main(): Promise<void> {
   const started: AppProcess[] = [];
   try {
     let brokers = process.env.KAFKA_BROKERS;
-    const dbUrl = benchDatabaseUrl();
+    const dbUrl = benchDatabaseUrl('bench_webhooks');
     const prepareDb = (async () => {
       await dropDatabase(dbUrl).catch(() => undefined);
       await ensureDatabase(dbUrl);
