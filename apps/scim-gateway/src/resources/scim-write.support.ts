@@ -3,7 +3,10 @@ import { randomBytes, scrypt } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { EntityManager } from 'typeorm';
 import { normalizeForSearch, ScimError, type ScimJsonObject, type ScimResourceTypeId } from '@idsync/identity';
+import type { ScimPrincipal } from '../tenants/scim-token.service';
+import { ScimChangeRecorder } from './scim-change.recorder';
 import { ScimEngine } from './scim-engine';
+import { ScimResourceRenderer } from './scim-resource.renderer';
 import { ScimResourceStore, isUuid, type MemberRef, type ResourceWrite, type StoredResource } from './store/scim-resource.store';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
@@ -38,6 +41,17 @@ export function previousMembership(data: ScimJsonObject | undefined): { memberId
   return { memberIds, memberTypes };
 }
 
+/** A validated new document for an existing resource (PUT or PATCH), ready to be stored. */
+export interface ResourceUpdate {
+  principal: ScimPrincipal;
+  operation: 'replace' | 'patch';
+  baseUrl: string;
+  current: StoredResource;
+  data: ScimJsonObject;
+  changedAttributes: string[];
+  password?: string;
+}
+
 export interface MembershipDiff {
   added: MemberRef[];
   removedIds: string[];
@@ -50,7 +64,38 @@ export class ScimWriteSupport {
   constructor(
     private readonly engine: ScimEngine,
     private readonly store: ScimResourceStore,
+    private readonly renderer: ScimResourceRenderer,
+    private readonly changes: ScimChangeRecorder,
   ) {}
+
+  /** The resource a write applies to, row-locked for the transaction, after the If-Match check. */
+  async lockCurrent(tx: EntityManager, principal: ScimPrincipal, type: ScimResourceTypeId, id: string, ifMatch: string | undefined): Promise<StoredResource> {
+    const current = await this.store.find(principal.tenantId, type, id, { tx, lock: true });
+    if (!current) throw ScimError.notFound(`${type} ${id} not found`);
+    this.checkIfMatch(current, ifMatch);
+    return current;
+  }
+
+  /**
+   * Stores a PUT/PATCH result in the caller's transaction: member references, the document,
+   * the membership table, the password hash, and the change record (audit + outbox).
+   */
+  async storeUpdate(tx: EntityManager, u: ResourceUpdate): Promise<StoredResource> {
+    const { principal, current, data } = u;
+    const members = current.type === 'Group' ? await this.resolveMembers(tx, principal.tenantId, current.id, data, current.data) : undefined;
+    const updated = await this.store.update(tx, current, this.toWrite(current.type, data));
+    if (members) await this.store.changeMembers(tx, principal.tenantId, current.id, members.added, members.removedIds);
+    if (u.password !== undefined) await this.store.setPassword(tx, principal.tenantId, current.id, await hashPassword(u.password));
+    await this.changes.record(tx, {
+      principal,
+      operation: u.operation,
+      resource: updated,
+      representation: this.renderer.full(updated, u.baseUrl),
+      changedAttributes: u.changedAttributes,
+      previous: { active: typeof current.data.active === 'boolean' ? current.data.active : undefined, ...(members ? previousMembership(current.data) : {}) },
+    });
+    return updated;
+  }
 
   toWrite(type: ScimResourceTypeId, data: ScimJsonObject): ResourceWrite {
     assertStorable(data, '');

@@ -1,6 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
-import { ScimError, type ScimJsonObject } from '@idsync/identity';
+import type { ScimJsonObject } from '@idsync/identity';
 import { ScimChangeRecorder } from '../../scim-change.recorder';
 import { ScimResourceRenderer } from '../../scim-resource.renderer';
 import { previousMembership, ScimWriteSupport } from '../../scim-write.support';
@@ -24,9 +24,7 @@ export class DeleteResourceHandler implements ICommandHandler<DeleteResourceComm
   async execute(cmd: DeleteResourceCommand): Promise<void> {
     const { principal, resourceType } = cmd;
     await this.db.transaction(async (tx) => {
-      const current = await this.store.find(principal.tenantId, resourceType, cmd.id, { tx, lock: true });
-      if (!current) throw ScimError.notFound(`${resourceType} ${cmd.id} not found`);
-      this.support.checkIfMatch(current, cmd.ifMatch);
+      const current = await this.support.lockCurrent(tx, principal, resourceType, cmd.id, cmd.ifMatch);
       for (const groupId of await this.store.groupsContaining(tx, principal.tenantId, current.id)) {
         const group = await this.store.find(principal.tenantId, 'Group', groupId, { tx, lock: true });
         if (!group) continue;
