@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CloudEvent, Kafka } from 'cloudevents';
 import {
   DEAD_LETTER_HEADERS,
   IDENTITY_EVENT_TYPES,
   TOPICS,
   deriveCurrentState,
   deriveIdentityEvents,
+  encodeIdentityEvent,
   type DerivedIdentityEvent,
   type ScimChangeRecord,
 } from '@idsync/contracts';
@@ -99,24 +99,9 @@ function change(partial: Partial<ScimChangeRecord> & Pick<ScimChangeRecord, 'res
 
 /** The Kafka record of a derived event the way binary mode encodes it (headers as Buffers, as consumed). */
 function asConsumed(derived: DerivedIdentityEvent): { key: Buffer; value: Buffer; headers: Record<string, Buffer> } {
-  const binary = Kafka.binary(
-    new CloudEvent({
-      specversion: '1.0',
-      id: derived.id,
-      source: derived.source,
-      type: derived.type,
-      subject: derived.subject,
-      time: derived.time,
-      datacontenttype: 'application/json',
-      data: derived.data,
-      ...derived.extensions,
-    }),
-  );
-  const headers: Record<string, Buffer> = {};
-  for (const [name, value] of Object.entries(binary.headers)) {
-    if (value !== undefined && name !== 'ce_datacontenttype') headers[name] = Buffer.from(String(value));
-  }
-  return { key: Buffer.from(derived.key), value: Buffer.from(JSON.stringify(derived.data)), headers };
+  const record = encodeIdentityEvent(derived);
+  const headers = Object.fromEntries(Object.entries(record.headers).map(([name, value]) => [name, Buffer.from(value)]));
+  return { key: Buffer.from(record.key), value: Buffer.from(record.value), headers };
 }
 
 describe('docs/asyncapi.yaml', () => {

@@ -5,3 +5,4 @@ export * from './identity-events';
 export * from './scim-change.guard';
 export * from './identity-event-derivation';
 export * from './dead-letter';
+export * from './identity-event-encoding';
