@@ -9,6 +9,7 @@ import { ensureTopics } from '@idsync/platform';
 import { testKafkaBrokers, uniqueTopicPrefix } from '@idsync/testing';
 import { validateDeadLetter } from './asyncapi-validator';
 import { headerText, readTopicsUntil, testKafka } from './topic-reader';
+import type { DeadLetterView } from '../../apps/scim-gateway/src/cli/deadletter.commands';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -18,20 +19,7 @@ interface CliRun {
   stderr: string;
 }
 
-interface ListedDeadLetter {
-  position: string;
-  partition: number;
-  offset: string;
-  failedAt: string | null;
-  error: string | null;
-  originalTopic: string | null;
-  originalPartition: number | null;
-  originalOffset: string | null;
-  key: string | null;
-  value: string | null;
-  valueEncoding: 'utf8' | 'base64';
-  headers: Record<string, string>;
-}
+type ListedDeadLetter = DeadLetterView;
 
 interface RedriveResult {
   from: string;

@@ -25,7 +25,7 @@ interface DeadLetter {
   timestamp: string;
 }
 
-interface DeadLetterView {
+export interface DeadLetterView {
   /** `<partition>:<offset>` in the dead-letter topic: what `redrive --offset` takes. */
   position: string;
   partition: number;

@@ -3,14 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { sqlRows } from '../delivery/sql-rows';
 
-export interface Subscription {
-  id: string;
-  tenantId: string;
+/** What an operator sets on a subscription (create/update). */
+export interface SubscriptionFields {
   url: string;
   eventTypes: string[];
   description: string | null;
   enabled: boolean;
-  disabledReason: string | null;
   maxConcurrency: number;
   /** Attempts started per second at most (null: unlimited). */
   rateLimitPerSecond: number | null;
@@ -20,23 +18,16 @@ export interface Subscription {
   resourceFilter: string | null;
   /** Target field → SCIM path; replaces data.resource (null: the full resource). */
   attributeMapping: Record<string, string> | null;
+}
+
+export interface Subscription extends SubscriptionFields {
+  id: string;
+  tenantId: string;
+  disabledReason: string | null;
   /** Since when every attempt has failed (null: the last attempt succeeded, or none yet). */
   failingSince: string | null;
   createdAt: string;
   updatedAt: string;
-}
-
-export interface SubscriptionFields {
-  url: string;
-  eventTypes: string[];
-  description: string | null;
-  enabled: boolean;
-  maxConcurrency: number;
-  rateLimitPerSecond: number | null;
-  customHeaders: Record<string, string>;
-  orderedDelivery: boolean;
-  resourceFilter: string | null;
-  attributeMapping: Record<string, string> | null;
 }
 
 interface SubscriptionRow {
