@@ -33,12 +33,10 @@ import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client as PgClient } from 'pg';
 import { TOPICS, topicName } from '@idsync/contracts';
-import { dropDatabase, ensureDatabase, runMigrations } from '@idsync/persistence';
 import { startAppProcess, stopAllAppProcesses, type AppProcess } from '../test/support/app-process';
 import { summarize, type LatencySummary } from './load';
-import { benchDatabaseUrl, ScimWriter, versionOf } from './support';
+import { benchDatabaseUrl, benchKafka, freshBenchDatabase, ScimWriter, type BenchKafka, versionOf } from './support';
 
-type KafkaScript = typeof import('../scripts/kafka.mjs');
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
@@ -167,26 +165,17 @@ interface Sample {
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
-  const kafkaScript = (await import('../scripts/kafka.mjs')) as KafkaScript;
-  let kafkaDir: string | undefined;
+  let kafka: BenchKafka | undefined;
   let gateway: AppProcess | undefined;
   let reader: TopicReader | undefined;
   let changesReader: TopicReader | undefined;
   let writer: ScimWriter | undefined;
   let sampler: PgClient | undefined;
   try {
-    let brokers = process.env.KAFKA_BROKERS;
     const dbUrl = benchDatabaseUrl('bench_events');
-    const prepareDb = (async () => {
-      await dropDatabase(dbUrl).catch(() => undefined);
-      await ensureDatabase(dbUrl);
-      await runMigrations(dbUrl);
-    })();
-    if (!brokers) {
-      kafkaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'idsync-bench-events-kafka-'));
-      brokers = (await kafkaScript.startKafka({ dir: kafkaDir })).brokers;
-      log(`Kafka ${brokers} started`);
-    }
+    const prepareDb = freshBenchDatabase(dbUrl);
+    kafka = await benchKafka('bench-events', log);
+    const brokers = kafka.brokers;
     await prepareDb;
     const prefix = `bench-ev-${randomBytes(3).toString('hex')}`;
     const adminToken = randomBytes(16).toString('hex');
@@ -365,10 +354,7 @@ async function main(): Promise<void> {
     await changesReader?.stop().catch(() => undefined);
     await writer?.pool.close().catch(() => undefined);
     await stopAllAppProcesses();
-    if (kafkaDir) {
-      await kafkaScript.stopKafka({ dir: kafkaDir });
-      fs.rmSync(kafkaDir, { recursive: true, force: true });
-    }
+    await kafka?.stop();
   }
 }
 

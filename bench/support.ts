@@ -56,3 +56,34 @@ export class ScimWriter {
     return this.write('PATCH', `/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'title', value: `title-${n}` }] });
   }
 }
+
+/** Drops and recreates the bench database, then migrates it (each run starts from an empty schema). */
+export async function freshBenchDatabase(url: string): Promise<void> {
+  const { dropDatabase, ensureDatabase, runMigrations } = await import('@idsync/persistence');
+  await dropDatabase(url).catch(() => undefined);
+  await ensureDatabase(url);
+  await runMigrations(url);
+}
+
+export interface BenchKafka {
+  brokers: string;
+  /** Stops and removes the broker this bench started (nothing when KAFKA_BROKERS was given). */
+  stop(): Promise<void>;
+}
+
+/** KAFKA_BROKERS when set, else a throwaway local broker in a temp dir (scripts/kafka.mjs). */
+export async function benchKafka(label: string, log: (msg: string) => void): Promise<BenchKafka> {
+  if (process.env.KAFKA_BROKERS) return { brokers: process.env.KAFKA_BROKERS, stop: async () => undefined };
+  const [{ default: fs }, { default: os }, { default: path }] = await Promise.all([import('node:fs'), import('node:os'), import('node:path')]);
+  const kafka = (await import('../scripts/kafka.mjs')) as typeof import('../scripts/kafka.mjs');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `idsync-${label}-kafka-`));
+  const { brokers } = await kafka.startKafka({ dir });
+  log(`Kafka ${brokers} started`);
+  return {
+    brokers,
+    stop: async () => {
+      await kafka.stopKafka({ dir });
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

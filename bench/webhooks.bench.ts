@@ -50,12 +50,10 @@ import { Client as PgClient } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { TOPICS, topicName } from '@idsync/contracts';
 import { EnvelopeCipher } from '@idsync/crypto';
-import { dropDatabase, ensureDatabase, runMigrations } from '@idsync/persistence';
 import { startAppProcess, stopAllAppProcesses, type AppProcess } from '../test/support/app-process';
 import { summarize, type LatencySummary } from './load';
-import { benchDatabaseUrl, ScimWriter } from './support';
+import { benchDatabaseUrl, benchKafka, freshBenchDatabase, ScimWriter, type BenchKafka } from './support';
 
-type KafkaScript = typeof import('../scripts/kafka.mjs');
 type Mode = 'e2e' | 'fanout';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -308,8 +306,7 @@ interface Subscription {
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
-  const kafkaScript = (await import('../scripts/kafka.mjs')) as KafkaScript;
-  let kafkaDir: string | undefined;
+  let kafka: BenchKafka | undefined;
   let receiver: Receiver | undefined;
   let writer: ScimWriter | undefined;
   let producer: EventProducer | undefined;
@@ -317,18 +314,10 @@ async function main(): Promise<void> {
   let sampleTimer: NodeJS.Timeout | undefined;
   const started: AppProcess[] = [];
   try {
-    let brokers = process.env.KAFKA_BROKERS;
     const dbUrl = benchDatabaseUrl('bench_webhooks');
-    const prepareDb = (async () => {
-      await dropDatabase(dbUrl).catch(() => undefined);
-      await ensureDatabase(dbUrl);
-      await runMigrations(dbUrl);
-    })();
-    if (!brokers) {
-      kafkaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'idsync-bench-webhooks-kafka-'));
-      brokers = (await kafkaScript.startKafka({ dir: kafkaDir })).brokers;
-      log(`Kafka ${brokers} started`);
-    }
+    const prepareDb = freshBenchDatabase(dbUrl);
+    kafka = await benchKafka('bench-webhooks', log);
+    const brokers = kafka.brokers;
     await prepareDb;
     const prefix = `bench-wh-${randomBytes(3).toString('hex')}`;
     const adminToken = randomBytes(16).toString('hex');
@@ -593,10 +582,7 @@ async function main(): Promise<void> {
     // By PID, each of ours (SIGTERM, SIGKILL after the grace period).
     await stopAllAppProcesses();
     await receiver?.close().catch(() => undefined);
-    if (kafkaDir) {
-      await kafkaScript.stopKafka({ dir: kafkaDir });
-      fs.rmSync(kafkaDir, { recursive: true, force: true });
-    }
+    await kafka?.stop();
   }
 }
 
