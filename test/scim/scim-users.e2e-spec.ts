@@ -18,84 +18,14 @@ import {
   type Json,
   type TenantClient,
 } from './scim-e2e.helpers';
+// The same RFC examples the identity lib's specs use (a fixture file, not part of the lib's public API).
+import { rfcEnterpriseUser as rfcEnterpriseUserExample } from '../../libs/identity/src/schema/rfc-examples.fixture';
 
-/** RFC 7643 §8.2 full user with the §8.3 enterprise extension (ids/meta/groups are server-owned and ignored). */
+/** RFC 7643 §8.2 full user with the §8.3 enterprise extension, its manager pointing at a real user. */
 function rfcEnterpriseUser(managerId: string): Json {
-  return {
-    schemas: [USER_SCHEMA, ENTERPRISE],
-    id: '2819c223-7f76-453a-919d-413861904646',
-    externalId: '701984',
-    userName: 'bjensen@example.com',
-    name: {
-      formatted: 'Ms. Barbara J Jensen, III',
-      familyName: 'Jensen',
-      givenName: 'Barbara',
-      middleName: 'Jane',
-      honorificPrefix: 'Ms.',
-      honorificSuffix: 'III',
-    },
-    displayName: 'Babs Jensen',
-    nickName: 'Babs',
-    profileUrl: 'https://login.example.com/bjensen',
-    emails: [
-      { value: 'bjensen@example.com', type: 'work', primary: true },
-      { value: 'babs@jensen.org', type: 'home' },
-    ],
-    addresses: [
-      {
-        type: 'work',
-        streetAddress: '100 Universal City Plaza',
-        locality: 'Hollywood',
-        region: 'CA',
-        postalCode: '91608',
-        country: 'USA',
-        formatted: '100 Universal City Plaza\nHollywood, CA 91608 USA',
-        primary: true,
-      },
-      {
-        type: 'home',
-        streetAddress: '456 Hollywood Blvd',
-        locality: 'Hollywood',
-        region: 'CA',
-        postalCode: '91608',
-        country: 'USA',
-        formatted: '456 Hollywood Blvd\nHollywood, CA 91608 USA',
-      },
-    ],
-    phoneNumbers: [
-      { value: '555-555-5555', type: 'work' },
-      { value: '555-555-4444', type: 'mobile' },
-    ],
-    ims: [{ value: 'someaimhandle', type: 'aim' }],
-    photos: [
-      { value: 'https://photos.example.com/profilephoto/72930000000Ccne/F', type: 'photo' },
-      { value: 'https://photos.example.com/profilephoto/72930000000Ccne/T', type: 'thumbnail' },
-    ],
-    userType: 'Employee',
-    title: 'Tour Guide',
-    preferredLanguage: 'en-US',
-    locale: 'en-US',
-    timezone: 'America/Los_Angeles',
-    active: true,
-    password: 't1meMa$heen',
-    groups: [{ value: 'e9e30dba-f08f-4109-8486-d5c6a331660a', display: 'Tour Guides' }],
-    x509Certificates: [{ value: 'MIIDQzCCAqygAwIBAgICEAAwDQYJKoZIhvcNAQEFBQAwTjELMAkGA1UEBhMCVVMx' }],
-    [ENTERPRISE]: {
-      employeeNumber: '701984',
-      costCenter: '4130',
-      organization: 'Universal Studios',
-      division: 'Theme Park',
-      department: 'Tour Operations',
-      manager: { value: managerId, $ref: `../Users/${managerId}`, displayName: 'John Smith' },
-    },
-    meta: {
-      resourceType: 'User',
-      created: '2010-01-23T04:56:22Z',
-      lastModified: '2011-05-13T04:42:34Z',
-      version: 'W/"a330bc54f0671c9"',
-      location: 'https://example.com/v2/Users/2819c223-7f76-453a-919d-413861904646',
-    },
-  };
+  const user = rfcEnterpriseUserExample();
+  (user[ENTERPRISE] as Json).manager = { value: managerId, $ref: `../Users/${managerId}`, displayName: 'John Smith' };
+  return user;
 }
 
 describe('SCIM /Users end to end', () => {
