@@ -1,25 +1,15 @@
 import type { ScimAttributeDefinition, ScimSchemaDefinition } from '../../schema/types';
 import { SCIM_SCHEMAS } from '../../schema/types';
+import { attribute } from '../../schema/core-schemas';
 
 /**
  * Test-only schema definitions shaped like RFC 7643 §8.7 (only what the filter specs need), plus a made-up
- * extension with integer/decimal/dateTime/multi-valued attributes so every type path is exercised. Kept here so
- * the filter specs do not depend on the schema registry's in-progress definitions.
+ * extension with integer/decimal/dateTime/multi-valued attributes so every type path is exercised. Kept separate
+ * from the registry's schemas so the filter specs pin exactly the shapes they test.
  */
 
-function attr(name: string, overrides: Partial<ScimAttributeDefinition> = {}): ScimAttributeDefinition {
-  return {
-    name,
-    type: 'string',
-    multiValued: false,
-    required: false,
-    caseExact: false,
-    mutability: 'readWrite',
-    returned: 'default',
-    uniqueness: 'none',
-    ...overrides,
-  };
-}
+/** The RFC 7643 §2.2 defaults, as the schema registry's own definitions use them. */
+const attr = attribute;
 
 function multiValuedComplex(name: string, valueOverrides: Partial<ScimAttributeDefinition> = {}): ScimAttributeDefinition {
   return attr(name, {
