@@ -4,6 +4,7 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import { BaseAppConfig } from './config/base-config';
 import { kafkaClientConfig } from './kafka/kafka-client.factory';
+import { setupOpenApi, type OpenApiOptions } from './openapi/openapi';
 
 export interface IdsyncAppOptions {
   /** kafkajs client id of this app. */
@@ -21,6 +22,8 @@ export interface IdsyncAppOptions {
   configure?: (app: INestApplication) => void;
   /** false when `configure` installs its own body parsers. */
   bodyParser?: boolean;
+  /** Apps with an HTTP API opt in: OpenAPI UI at /docs, the document at /docs/openapi.json. */
+  openApi?: OpenApiOptions;
 }
 
 /**
@@ -39,7 +42,13 @@ export async function createIdsyncApp(module: Type<unknown>, opts: IdsyncAppOpti
         transport: Transport.KAFKA,
         options: {
           client: kafkaClientConfig(config, opts.clientId),
-          consumer: { groupId: opts.consumerGroupId, allowAutoTopicCreation: false },
+          // kafkajs heartbeats every 3 s by default; a short session timeout needs them more often.
+          consumer: {
+            groupId: opts.consumerGroupId,
+            allowAutoTopicCreation: false,
+            sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+            heartbeatInterval: Math.min(3_000, Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 3)),
+          },
           postfixId: '',
           subscribe: { fromBeginning: true },
           run: { partitionsConsumedConcurrently: opts.consumer?.partitionsConsumedConcurrently ?? 1 },
@@ -50,6 +59,8 @@ export async function createIdsyncApp(module: Type<unknown>, opts: IdsyncAppOpti
     );
   }
   opts.configure?.(app);
+  // Before init: Nest adds its 404 handler at init, and routes registered after it are unreachable.
+  if (opts.openApi) setupOpenApi(app, opts.openApi);
   await app.init();
   await app.startAllMicroservices();
   return app;

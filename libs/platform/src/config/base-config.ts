@@ -41,6 +41,16 @@ export class BaseAppConfig {
   @Min(0)
   SHUTDOWN_GRACE_MS = 10_000;
 
+  /**
+   * Kafka consumer session timeout: how long the group waits for a member that stopped
+   * heartbeating (a crashed replica) before its partitions move to the others. The broker only
+   * accepts 6000 … 300000 by default (group.min/max.session.timeout.ms).
+   */
+  @IsInt()
+  @Min(1_000)
+  @Max(300_000)
+  KAFKA_SESSION_TIMEOUT_MS = 30_000;
+
   get kafkaBrokers(): string[] {
     return this.KAFKA_BROKERS.split(',');
   }
