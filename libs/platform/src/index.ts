@@ -13,3 +13,4 @@ export * from './bootstrap';
 export * from './metrics/metrics.module';
 export * from './admin/admin-api.guard';
 export * from './cli/cli-output';
+export * from './openapi/openapi';
