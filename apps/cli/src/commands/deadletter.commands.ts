@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
-import { Kafka, logLevel, type Admin, type IHeaders, type KafkaMessage, type Message } from 'kafkajs';
+import { Kafka, type Admin, type IHeaders, type KafkaMessage, type Message } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, DEAD_LETTER_HEADER_PREFIX, REDRIVEN_FROM_HEADER, TOPICS, topicName } from '@idsync/contracts';
-import { formatTable, printResult } from '@idsync/platform';
+import { CliFailure, CliUsageError, cliKafka, formatTable, kafkaBrokers, kafkaTopicPrefix, oneLine, positiveInteger, printResult, progressBar, withDeadline, withJsonOption } from '../cli-support';
 
 // `idsync deadletter list|redrive`: inspect idsync.deadletter.v1 and put records back on the topic
 // they failed on. Reads are bounded by the high-water mark taken at the start, so the commands
 // always end (new dead letters arriving meanwhile wait for the next run); a deadline covers a
-// broker that stops answering. Failures throw, and main() prints them on stderr with exit 1.
+// broker that stops answering. Failures throw CliFailure: message on stderr, exit 1.
 
 const DEFAULT_LIST_LIMIT = 50;
 const DEFAULT_TIMEOUT_MS = 30_000;
-
-class DeadLetterFailure extends Error {}
+const REDRIVE_CHUNK = 200;
 
 /** One dead letter as read back: where it sits, why it failed, and the original record. */
 interface DeadLetter {
@@ -50,37 +49,7 @@ interface KafkaSettings {
 }
 
 function kafkaSettings(timeoutMs: number): KafkaSettings {
-  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092')
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  return { brokers, topic: topicName(TOPICS.deadLetter, process.env.KAFKA_TOPIC_PREFIX ?? ''), timeoutMs };
-}
-
-function kafkaClient(settings: KafkaSettings): Kafka {
-  // Few, short retries: an operator at a terminal wants "cannot reach the broker" in seconds.
-  return new Kafka({
-    clientId: 'idsync-cli',
-    brokers: settings.brokers,
-    connectionTimeout: 3_000,
-    requestTimeout: 10_000,
-    logLevel: logLevel.NOTHING,
-    retry: { initialRetryTime: 200, retries: 2, maxRetryTime: 1_000 },
-  });
-}
-
-/** Rejects after `ms` with `what` in the message; the timer never keeps the process alive. */
-async function withDeadline<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadLetterFailure(`timed out after ${ms} ms ${what}`)), ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return { brokers: kafkaBrokers(), topic: topicName(TOPICS.deadLetter, kafkaTopicPrefix()), timeoutMs };
 }
 
 async function withAdmin<T>(kafka: Kafka, settings: KafkaSettings, fn: (admin: Admin) => Promise<T>): Promise<T> {
@@ -88,7 +57,7 @@ async function withAdmin<T>(kafka: Kafka, settings: KafkaSettings, fn: (admin: A
   try {
     await withDeadline(settings.timeoutMs, `connecting to Kafka at ${settings.brokers.join(',')}`, admin.connect());
   } catch (err) {
-    throw new DeadLetterFailure(`cannot connect to Kafka at ${settings.brokers.join(',')}: ${(err as Error).message}`);
+    throw new CliFailure(`cannot connect to Kafka at ${settings.brokers.join(',')}: ${(err as Error).message}`);
   }
   try {
     return await fn(admin);
@@ -108,7 +77,7 @@ interface PartitionRange {
 /** Offsets each partition holds now: [low, high). Fails clearly when the topic does not exist. */
 async function partitionOffsets(admin: Admin, topic: string): Promise<Array<{ partition: number; low: bigint; high: bigint }>> {
   // listTopics first: a consumer or offset fetch could otherwise auto-create the topic.
-  if (!(await admin.listTopics()).includes(topic)) throw new DeadLetterFailure(`topic ${topic} does not exist (check KAFKA_TOPIC_PREFIX)`);
+  if (!(await admin.listTopics()).includes(topic)) throw new CliFailure(`topic ${topic} does not exist (check KAFKA_TOPIC_PREFIX)`);
   const offsets = await admin.fetchTopicOffsets(topic);
   return offsets.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) })).sort((a, b) => a.partition - b.partition);
 }
@@ -214,12 +183,6 @@ function redriveMessage(letter: DeadLetter): Message {
   };
 }
 
-function positiveInteger(raw: string): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
 interface Position {
   partition: number;
   offset: bigint;
@@ -232,13 +195,8 @@ function collectPosition(raw: string, previous: Position[] = []): Position[] {
 }
 
 
-function oneLine(text: string | null, max: number): string {
-  const flat = (text ?? '').replace(/\s+/g, ' ');
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-
 async function listDeadLetters(settings: KafkaSettings, limit: number): Promise<DeadLetterView[]> {
-  const kafka = kafkaClient(settings);
+  const kafka = cliKafka();
   return withAdmin(kafka, settings, async (admin) => {
     const offsets = await partitionOffsets(admin, settings.topic);
     // The newest `limit` of each partition (the topic has one): the ones an incident is about.
@@ -254,15 +212,15 @@ interface RedriveResult {
   key: string | null;
 }
 
-async function redriveDeadLetters(settings: KafkaSettings, positions: Position[] | 'all'): Promise<RedriveResult[]> {
-  const kafka = kafkaClient(settings);
+async function redriveDeadLetters(settings: KafkaSettings, positions: Position[] | 'all', json: boolean): Promise<RedriveResult[]> {
+  const kafka = cliKafka();
   return withAdmin(kafka, settings, async (admin) => {
     const offsets = await partitionOffsets(admin, settings.topic);
     // Every requested position must exist before anything is produced: all or nothing.
     if (positions !== 'all') {
       for (const p of positions) {
         const range = offsets.find((o) => o.partition === p.partition);
-        if (!range || p.offset < range.low || p.offset >= range.high) throw new DeadLetterFailure(`no dead letter at ${p.partition}:${p.offset} in ${settings.topic}`);
+        if (!range || p.offset < range.low || p.offset >= range.high) throw new CliFailure(`no dead letter at ${p.partition}:${p.offset} in ${settings.topic}`);
       }
     }
     const ranges = offsets.map(({ partition, low, high }) => {
@@ -279,7 +237,7 @@ async function redriveDeadLetters(settings: KafkaSettings, positions: Position[]
     if (wanted) {
       const found = new Set(letters.map((l) => `${l.partition}:${l.offset}`));
       const missing = [...wanted].filter((p) => !found.has(p));
-      if (missing.length > 0) throw new DeadLetterFailure(`no dead letter at ${missing.join(', ')} in ${settings.topic}`);
+      if (missing.length > 0) throw new CliFailure(`no dead letter at ${missing.join(', ')} in ${settings.topic}`);
     }
     if (letters.length === 0) return [];
 
@@ -287,21 +245,26 @@ async function redriveDeadLetters(settings: KafkaSettings, positions: Position[]
     const byTopic = new Map<string, Message[]>();
     for (const letter of letters) {
       const topic = utf8OrNull(letter.headers[DEAD_LETTER_HEADERS.originalTopic]);
-      if (!topic) throw new DeadLetterFailure(`dead letter ${letter.partition}:${letter.offset} has no ${DEAD_LETTER_HEADERS.originalTopic} header`);
-      if (!existing.has(topic)) throw new DeadLetterFailure(`dead letter ${letter.partition}:${letter.offset}: original topic ${topic} does not exist`);
+      if (!topic) throw new CliFailure(`dead letter ${letter.partition}:${letter.offset} has no ${DEAD_LETTER_HEADERS.originalTopic} header`);
+      if (!existing.has(topic)) throw new CliFailure(`dead letter ${letter.partition}:${letter.offset}: original topic ${topic} does not exist`);
       byTopic.set(topic, [...(byTopic.get(topic) ?? []), redriveMessage(letter)]);
     }
     // Idempotent, acks=all, one request in flight: no duplicates from the producer's own
     // retries, and records of one key keep their dead-letter order.
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await withDeadline(settings.timeoutMs, 'connecting the producer', producer.connect());
+    // Sent in chunks so the progress bar moves; one request in flight keeps each key's order.
+    const progress = progressBar('re-driving', letters.length, { json });
     try {
-      await withDeadline(
-        settings.timeoutMs,
-        're-producing dead letters',
-        producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }),
-      );
+      for (const [topic, messages] of byTopic) {
+        for (let at = 0; at < messages.length; at += REDRIVE_CHUNK) {
+          const chunk = messages.slice(at, at + REDRIVE_CHUNK);
+          await withDeadline(settings.timeoutMs, 're-producing dead letters', producer.send({ acks: -1, topic, messages: chunk }));
+          progress.tick(chunk.length);
+        }
+      }
     } finally {
+      progress.stop();
       await withDeadline(5_000, 'disconnecting', producer.disconnect()).catch(() => undefined);
     }
     return letters.map((l) => ({ from: `${l.partition}:${l.offset}`, topic: utf8OrNull(l.headers[DEAD_LETTER_HEADERS.originalTopic]) ?? '', key: utf8OrNull(l.key) }));
@@ -315,13 +278,13 @@ export function registerDeadLetterCommands(program: Command): void {
     .command('deadletter')
     .description('Dead letters (idsync.deadletter.v1): records the sync worker could not process; KAFKA_BROKERS, KAFKA_TOPIC_PREFIX');
 
-  deadletter
-    .command('list')
-    .description('Show the newest dead letters, oldest first')
-    .option('--limit <n>', `at most this many (default ${DEFAULT_LIST_LIMIT})`, positiveInteger)
-    .option('--timeout-ms <ms>', `give up after this long (default ${DEFAULT_TIMEOUT_MS})`, positiveInteger)
-    .option('--json', 'print JSON')
-    .action(async (opts: { limit?: number; timeoutMs?: number; json?: boolean }) => {
+  withJsonOption(
+    deadletter
+      .command('list')
+      .description('Show the newest dead letters, oldest first')
+      .option('--limit <n>', `at most this many (default ${DEFAULT_LIST_LIMIT})`, positiveInteger)
+      .option('--timeout-ms <ms>', `give up after this long (default ${DEFAULT_TIMEOUT_MS})`, positiveInteger),
+  ).action(async (opts: { limit?: number; timeoutMs?: number; json?: boolean }) => {
       const settings = kafkaSettings(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
       const letters = await listDeadLetters(settings, opts.limit ?? DEFAULT_LIST_LIMIT);
       printResult(
@@ -339,17 +302,17 @@ export function registerDeadLetterCommands(program: Command): void {
       );
     });
 
-  deadletter
-    .command('redrive')
-    .description('Put dead letters back on the topic they failed on (original key, value, headers + idsync-redriven-from)')
-    .option('--all', 'every dead letter currently in the topic')
-    .option('--offset <partition:offset>', 'this dead letter (repeatable)', collectPosition)
-    .option('--timeout-ms <ms>', `give up after this long (default ${DEFAULT_TIMEOUT_MS})`, positiveInteger)
-    .option('--json', 'print JSON')
-    .action(async (opts: { all?: boolean; offset?: Position[]; timeoutMs?: number; json?: boolean }, command: Command) => {
-      if (!!opts.all === !!opts.offset?.length) command.error('error: give either --all or one or more --offset <partition:offset>', { exitCode: 2, code: 'idsync.usage' });
+  withJsonOption(
+    deadletter
+      .command('redrive')
+      .description('Put dead letters back on the topic they failed on (original key, value, headers + idsync-redriven-from)')
+      .option('--all', 'every dead letter currently in the topic')
+      .option('--offset <partition:offset>', 'this dead letter (repeatable)', collectPosition)
+      .option('--timeout-ms <ms>', `give up after this long (default ${DEFAULT_TIMEOUT_MS})`, positiveInteger),
+  ).action(async (opts: { all?: boolean; offset?: Position[]; timeoutMs?: number; json?: boolean }) => {
+      if (!!opts.all === !!opts.offset?.length) throw new CliUsageError('give either --all or one or more --offset <partition:offset>');
       const settings = kafkaSettings(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-      const redriven = await redriveDeadLetters(settings, opts.all ? 'all' : (opts.offset ?? []));
+      const redriven = await redriveDeadLetters(settings, opts.all ? 'all' : (opts.offset ?? []), !!opts.json);
       printResult(
         !!opts.json,
         redriven,

@@ -7,9 +7,9 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import { TOPICS, topicDefinitions, topicName } from '@idsync/contracts';
 import { ensureTopics } from '@idsync/platform';
 import { testKafkaBrokers, uniqueTopicPrefix } from '@idsync/testing';
-import { validateDeadLetter } from './asyncapi-validator';
-import { headerText, readTopicsUntil, testKafka } from './topic-reader';
-import type { DeadLetterView } from '../../apps/scim-gateway/src/cli/deadletter.commands';
+import { validateDeadLetter } from '../contracts/asyncapi-validator';
+import { headerText, readTopicsUntil, testKafka } from '../contracts/topic-reader';
+import type { DeadLetterView } from '../../apps/cli/src/commands/deadletter.commands';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -46,7 +46,7 @@ describe('CLI: idsync deadletter list|redrive', () => {
     return new Promise((resolve) => {
       execFile(
         process.execPath,
-        ['-r', './scripts/register.cjs', 'apps/scim-gateway/src/cli/main.ts', ...args],
+        ['-r', './scripts/register.cjs', 'apps/cli/src/main.ts', ...args],
         { cwd: ROOT, env: { ...process.env, KAFKA_BROKERS: testKafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, ...env }, timeout: 90_000 },
         (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
       );

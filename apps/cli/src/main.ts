@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import { Command, CommanderError } from 'commander';
+import { CliUsageError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './cli-support';
+import { registerTenantCommands } from './commands/tenant.commands';
+import { registerTokenCommands } from './commands/token.commands';
+import { registerDeadLetterCommands } from './commands/deadletter.commands';
+
+// `idsync …` / `npm run -s cli -- …`: the one operator CLI. Each command group lives in
+// commands/<group>.commands.ts and exports register<Group>Commands(program). Exit codes
+// (docs/CLI.md): 0 ok, 1 the operation failed, 2 bad usage.
+
+/** The whole command tree (also walked by the docs test, so every command is documented). */
+export function buildProgram(): Command {
+  const program = new Command('idsync')
+    .description('Operate idsync: tenants, tokens, webhooks, deliveries, dead letters, events and health')
+    .exitOverride()
+    .showHelpAfterError();
+  registerTenantCommands(program);
+  registerTokenCommands(program);
+  registerDeadLetterCommands(program);
+  // Every subcommand inherits exitOverride, so usage errors anywhere come back as CommanderError.
+  const inherit = (command: Command) => command.commands.forEach((sub) => inherit(sub.exitOverride()));
+  inherit(program);
+  return program;
+}
+
+/** Runs one invocation and returns its exit code (never calls process.exit itself). */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    process.stderr.write(`idsync: ${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof CliUsageError ? EXIT_USAGE : EXIT_FAILED;
+  }
+}
+
+if (require.main === module) {
+  // exit() rather than exitCode: a Kafka or pg client's leftover timers must not hold the shell.
+  void runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}
