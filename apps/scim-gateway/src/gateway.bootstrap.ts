@@ -1,6 +1,7 @@
 import type { IdsyncAppOptions } from '@idsync/platform';
 import { loadConfig } from '@idsync/platform';
 import { GatewayConfig } from './config/gateway.config';
+import { gatewayOpenApi } from './gateway.openapi';
 import { configureScimHttp } from './scim/http/scim-http.setup';
 
 /** How scim-gateway is created (main.ts and tests): its own SCIM body parsing and size limit. */
@@ -9,6 +10,7 @@ export function gatewayAppOptions(): IdsyncAppOptions {
   return {
     clientId: 'idsync-scim-gateway',
     bodyParser: false,
+    openApi: gatewayOpenApi,
     configure: (app) => configureScimHttp(app, config.SCIM_MAX_PAYLOAD_BYTES),
   };
 }

@@ -14,3 +14,4 @@ export * from './metrics/metrics.module';
 export * from './admin/admin-api.guard';
 export * from './cli/cli-output';
 export * from './openapi/openapi';
+export * from './openapi/http-error.schema';

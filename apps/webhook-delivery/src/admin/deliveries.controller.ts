@@ -1,15 +1,22 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ReplayDeliveryCommand } from '../delivery/commands/replay-delivery.command';
 import type { Delivery } from '../delivery/delivery.repository';
 import { GetDeliveryQuery } from '../delivery/queries/get-delivery.query';
 import type { DeliveryWithAttempts } from '../delivery/queries/get-delivery.handler';
 import { ListDeliveriesQuery } from '../delivery/queries/list-deliveries.query';
-import { AdminApiGuard } from '@idsync/platform';
+import { AdminApiGuard, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
+import { DeliveryResponse, DeliveryWithAttemptsResponse } from './dto/admin-responses.dto';
 import { ListDeliveriesQueryDto } from './dto/delivery.query.dto';
 import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
 
 /** /admin/deliveries: the delivery records, their attempt log, and replay. */
+@ApiTags('admin: deliveries')
+@ApiBearerAuth(OPENAPI_ADMIN_AUTH)
+@ApiResponse({ status: 400, description: 'Invalid parameters or body (one message per field)', type: HttpErrorBody })
+@ApiResponse({ status: 401, description: 'Missing or wrong admin API token', type: HttpErrorBody })
+@ApiResponse({ status: 404, description: "Not found (or another tenant's), or the admin API is disabled (ADMIN_API_TOKEN unset)", type: HttpErrorBody })
 @Controller('admin/deliveries')
 @UseGuards(AdminApiGuard)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
@@ -20,6 +27,8 @@ export class DeliveriesController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: "List a tenant's deliveries, with filters" })
+  @ApiOkResponse({ type: [DeliveryResponse] })
   list(@Query() q: ListDeliveriesQueryDto): Promise<Delivery[]> {
     return this.queries.execute<ListDeliveriesQuery, Delivery[]>(
       new ListDeliveriesQuery(q.tenantId, {
@@ -35,6 +44,8 @@ export class DeliveriesController {
 
   /** The delivery with every attempt (time, duration, status code, error, truncated response body). */
   @Get(':id')
+  @ApiOperation({ summary: 'A delivery with its attempt log' })
+  @ApiOkResponse({ type: DeliveryWithAttemptsResponse })
   get(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto): Promise<DeliveryWithAttempts> {
     return this.queries.execute<GetDeliveryQuery, DeliveryWithAttempts>(new GetDeliveryQuery(scope.tenantId, id));
   }
@@ -42,6 +53,9 @@ export class DeliveriesController {
   /** 202: requeued for an attempt now, on a fresh schedule, with the same webhook-id. 409 while pending. */
   @Post(':id/replay')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Replay a delivery now, on a fresh retry schedule, with the same webhook-id' })
+  @ApiAcceptedResponse({ type: DeliveryResponse })
+  @ApiResponse({ status: 409, description: 'The delivery is still pending', type: HttpErrorBody })
   replay(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto): Promise<Delivery> {
     return this.commands.execute<ReplayDeliveryCommand, Delivery>(new ReplayDeliveryCommand(scope.tenantId, id));
   }

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { WebhookConfig } from '../config/webhook.config';
 import { RecoverSubscriptionCommand } from '../delivery/commands/recover-subscription.command';
 import type { RecoverResult } from '../delivery/commands/recover-subscription.handler';
@@ -12,12 +13,18 @@ import { UpdateSubscriptionCommand } from '../subscriptions/commands/update-subs
 import { GetSubscriptionQuery } from '../subscriptions/queries/get-subscription.query';
 import { ListSubscriptionsQuery } from '../subscriptions/queries/list-subscriptions.query';
 import type { Subscription } from '../subscriptions/subscription.repository';
-import { AdminApiGuard } from '@idsync/platform';
+import { AdminApiGuard, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
+import { CreatedSubscriptionResponse, RecoverResultResponse, RotatedSecretResponse, SubscriptionResponse } from './dto/admin-responses.dto';
 import { RecoverQueryDto } from './dto/delivery.query.dto';
 import { CreateSubscriptionDto, RotateSecretDto, UpdateSubscriptionDto } from './dto/subscription.dto';
 import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
 
 /** /admin/subscriptions: a tenant's webhook endpoints. Plain JSON, behind ADMIN_API_TOKEN. */
+@ApiTags('admin: subscriptions')
+@ApiBearerAuth(OPENAPI_ADMIN_AUTH)
+@ApiResponse({ status: 400, description: 'Invalid parameters or body (one message per field)', type: HttpErrorBody })
+@ApiResponse({ status: 401, description: 'Missing or wrong admin API token', type: HttpErrorBody })
+@ApiResponse({ status: 404, description: "Not found (or another tenant's), or the admin API is disabled (ADMIN_API_TOKEN unset)", type: HttpErrorBody })
 @Controller('admin/subscriptions')
 @UseGuards(AdminApiGuard)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
@@ -30,6 +37,8 @@ export class SubscriptionsController {
 
   /** 201 with the signing secret: the only time it is shown. */
   @Post()
+  @ApiOperation({ summary: 'Create a webhook subscription', description: 'The signing secret is in this response only. Needs ENCRYPTION_KEYS; https endpoints only unless WEBHOOK_ALLOW_HTTP.' })
+  @ApiCreatedResponse({ type: CreatedSubscriptionResponse })
   create(@Body() dto: CreateSubscriptionDto): Promise<CreatedSubscription> {
     return this.commands.execute<CreateSubscriptionCommand, CreatedSubscription>(
       new CreateSubscriptionCommand(dto.tenantId, {
@@ -48,28 +57,38 @@ export class SubscriptionsController {
   }
 
   @Get()
+  @ApiOperation({ summary: "List a tenant's subscriptions" })
+  @ApiOkResponse({ type: [SubscriptionResponse] })
   list(@Query() scope: TenantScopeQueryDto): Promise<Subscription[]> {
     return this.queries.execute<ListSubscriptionsQuery, Subscription[]>(new ListSubscriptionsQuery(scope.tenantId));
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A subscription' })
+  @ApiOkResponse({ type: SubscriptionResponse })
   get(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto): Promise<Subscription> {
     return this.queries.execute<GetSubscriptionQuery, Subscription>(new GetSubscriptionQuery(scope.tenantId, id));
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: 'Change a subscription (only the fields given; null removes an optional setting)' })
+  @ApiOkResponse({ type: SubscriptionResponse })
   update(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto, @Body() dto: UpdateSubscriptionDto): Promise<Subscription> {
     return this.commands.execute<UpdateSubscriptionCommand, Subscription>(new UpdateSubscriptionCommand(scope.tenantId, id, dto));
   }
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a subscription' })
+  @ApiNoContentResponse({ description: 'Deleted' })
   async remove(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto): Promise<void> {
     await this.commands.execute(new DeleteSubscriptionCommand(scope.tenantId, id));
   }
 
   /** 201 with the new secret (shown once); the old one keeps signing for the grace period. */
   @Post(':id/rotate-secret')
+  @ApiOperation({ summary: 'Rotate the signing secret; the previous one keeps signing for the grace period' })
+  @ApiCreatedResponse({ type: RotatedSecretResponse })
   rotateSecret(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto, @Body() dto: RotateSecretDto): Promise<RotatedSecret> {
     const grace = dto.gracePeriodSeconds ?? this.config.WEBHOOK_SECRET_ROTATION_GRACE_SECONDS;
     return this.commands.execute<RotateSecretCommand, RotatedSecret>(new RotateSecretCommand(scope.tenantId, id, grace));
@@ -78,6 +97,8 @@ export class SubscriptionsController {
   /** Replays every failed delivery of this subscription for events received since `since`. */
   @Post(':id/recover')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Replay every failed delivery of events received since `since`' })
+  @ApiAcceptedResponse({ type: RecoverResultResponse })
   recover(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: RecoverQueryDto): Promise<RecoverResult> {
     return this.commands.execute<RecoverSubscriptionCommand, RecoverResult>(new RecoverSubscriptionCommand(query.tenantId, id, new Date(query.since)));
   }
