@@ -4,6 +4,7 @@ import { topicDefinitions } from '@idsync/contracts';
 import { DatabaseModule } from '@idsync/persistence';
 import { AppConfigModule, AppLoggingModule, HealthModule, KafkaTopicsInitializer, MetricsModule } from '@idsync/platform';
 import { AdminModule } from './admin/admin.module';
+import { BackpressureModule } from './backpressure/backpressure.module';
 import { BulkModule } from './bulk/bulk.module';
 import { GatewayConfig } from './config/gateway.config';
 import { DiscoveryModule } from './discovery/discovery.module';
@@ -20,6 +21,7 @@ import { TenantsModule } from './tenants/tenants.module';
     DatabaseModule,
     HealthModule,
     MetricsModule,
+    BackpressureModule,
     OutboxModule,
     TenantsModule,
     ResourcesModule,

@@ -2,7 +2,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from './migrations';
 
 /** TypeORM options shared by the apps and the migration CLI. */
-export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}, poolSize = 20): DataSourceOptions {
+export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions> = {}, poolSize = 20, acquireTimeoutMs = 0): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -10,7 +10,8 @@ export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions>
     migrationsRun: false,
     migrationsTableName: 'typeorm_migrations',
     migrations: MIGRATIONS,
-    extra: { max: poolSize, application_name: 'idsync' },
+    // connectionTimeoutMillis bounds the wait for a pooled connection (pg-pool), so a saturated pool fails fast.
+    extra: { max: poolSize, application_name: 'idsync', ...(acquireTimeoutMs > 0 ? { connectionTimeoutMillis: acquireTimeoutMs } : {}) },
     ...extra,
   } as DataSourceOptions;
 }

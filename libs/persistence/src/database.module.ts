@@ -9,7 +9,7 @@ import { dataSourceOptions } from './data-source';
     TypeOrmModule.forRootAsync({
       inject: [BaseAppConfig],
       useFactory: (config: BaseAppConfig) => ({
-        ...dataSourceOptions(config.DATABASE_URL, {}, config.DATABASE_POOL_SIZE),
+        ...dataSourceOptions(config.DATABASE_URL, {}, config.DATABASE_POOL_SIZE, config.DATABASE_POOL_ACQUIRE_TIMEOUT_MS),
         autoLoadEntities: true,
         retryAttempts: 3,
         retryDelay: 1_000,

@@ -39,6 +39,33 @@ export class GatewayConfig extends BaseAppConfig {
   @IsString()
   SCIM_SCHEMA_EXTENSIONS_FILE = '';
 
+  /** SCIM writes running at once; more wait in a bounded queue (0: derived from DATABASE_POOL_SIZE). */
+  @IsInt()
+  @Min(0)
+  SCIM_MAX_CONCURRENT_WRITES = 0;
+
+  /** SCIM writes waiting for a slot before new ones get 503 + Retry-After (0: derived, 4× the concurrent writes). */
+  @IsInt()
+  @Min(0)
+  SCIM_MAX_QUEUED_WRITES = 0;
+
+  /** Longest a queued SCIM write waits for a slot before it gets 503 + Retry-After. */
+  @IsInt()
+  @Min(1)
+  SCIM_WRITE_QUEUE_TIMEOUT_MS = 2_000;
+
+  /**
+   * Writes allowed at once: each write transaction holds one pooled connection, and the pool also
+   * serves token checks, reads, the outbox relay and health, so a quarter of it stays free.
+   */
+  get maxConcurrentWrites(): number {
+    return this.SCIM_MAX_CONCURRENT_WRITES || Math.max(1, Math.floor((this.DATABASE_POOL_SIZE * 3) / 4));
+  }
+
+  get maxQueuedWrites(): number {
+    return this.SCIM_MAX_QUEUED_WRITES || 4 * this.maxConcurrentWrites;
+  }
+
   /** Admin API token (protects /admin/*); the admin API is disabled while it is empty. */
   @IsOptional()
   @IsString()

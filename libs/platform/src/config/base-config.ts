@@ -13,6 +13,11 @@ export class BaseAppConfig {
   @Max(500)
   DATABASE_POOL_SIZE = 20;
 
+  /** Longest a query waits for a pooled connection before it fails (the gateway answers 503); 0 = forever. */
+  @IsInt()
+  @Min(0)
+  DATABASE_POOL_ACQUIRE_TIMEOUT_MS = 10_000;
+
   /** Comma-separated Kafka bootstrap servers. */
   @IsString()
   @Matches(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port…]' })

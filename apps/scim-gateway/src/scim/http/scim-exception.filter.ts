@@ -2,6 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { ScimError } from '@idsync/identity';
+import { scimRequestsShed } from '../../backpressure/backpressure-metrics';
+import { isDatabaseUnavailable } from '../../backpressure/database-unavailable';
 import { SCIM_CONTENT_TYPE } from './scim-http.setup';
 
 /**
@@ -47,6 +49,12 @@ export class ScimExceptionFilter implements ExceptionFilter {
           ? ([] as unknown[]).concat((response as { message: unknown }).message).join('; ')
           : exception.message;
       return new ScimError(status, status === 400 ? 'invalidValue' : undefined, message);
+    }
+    if (isDatabaseUnavailable(exception)) {
+      // Overload or a database restart: retryable (503 + Retry-After), never a 500.
+      scimRequestsShed.inc({ reason: 'db-unavailable' });
+      this.logger.warn({ err: exception }, 'database unavailable; answered 503');
+      return new ScimError(503, undefined, 'The service is temporarily unavailable; retry after the number of seconds in Retry-After');
     }
     const errorId = randomUUID();
     this.logger.error({ errorId, err: exception }, 'unexpected error');

@@ -1,0 +1,16 @@
+/**
+ * PostgreSQL conditions that mean "try again shortly", not "this request is wrong" or "a bug":
+ * no pooled connection within DATABASE_POOL_ACQUIRE_TIMEOUT_MS, the server refusing or dropping
+ * connections (restart, terminated backend, too many clients). The gateway answers these with
+ * 503 + Retry-After, which SCIM clients retry, never with 500.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['53300', '57P01', '57P02', '57P03']);
+const UNAVAILABLE_MESSAGES = [/timeout exceeded when trying to connect/i, /Connection terminated/i];
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code ?? (error as { driverError?: { code?: unknown } }).driverError?.code;
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || UNAVAILABLE_CODES.has(code))) return true;
+  return UNAVAILABLE_MESSAGES.some((m) => m.test(error.message));
+}
