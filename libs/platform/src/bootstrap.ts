@@ -3,10 +3,14 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import { BaseAppConfig } from './config/base-config';
+import { loadConfig } from './config/config-loader';
 import { kafkaClientConfig } from './kafka/kafka-client.factory';
 import { setupOpenApi, type OpenApiOptions } from './openapi/openapi';
+import { httpServerTracingMiddleware, startTracing, TracingShutdownFlush } from './tracing';
 
 export interface IdsyncAppOptions {
+  /** The app's name (scim-gateway, …): the `service.name` of its spans unless OTEL_SERVICE_NAME is set (default: clientId). */
+  name?: string;
   /** kafkajs client id of this app. */
   clientId: string;
   /** When set, the app also runs a Nest Kafka microservice consuming with this group id. */
@@ -32,7 +36,11 @@ export interface IdsyncAppOptions {
  * main.ts and the e2e tests start apps through here, so tests exercise the real wiring.
  */
 export async function createIdsyncApp(module: Type<unknown>, opts: IdsyncAppOptions): Promise<INestApplication> {
-  const app = await NestFactory.create(module, { bufferLogs: true, bodyParser: opts.bodyParser ?? true });
+  // Tracing starts before the app exists (a no-op unless OTEL_TRACES_EXPORTER=otlp); when on, the
+  // root module also gets the provider that flushes buffered spans on shutdown.
+  const tracing = startTracing(loadConfig(BaseAppConfig), opts.name ?? opts.clientId);
+  const root = tracing ? { module, providers: [TracingShutdownFlush] } : module;
+  const app = await NestFactory.create(root, { bufferLogs: true, bodyParser: opts.bodyParser ?? true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const config = app.get(BaseAppConfig);
@@ -58,6 +66,8 @@ export async function createIdsyncApp(module: Type<unknown>, opts: IdsyncAppOpti
       { inheritAppConfig: true },
     );
   }
+  // First middleware: the request's SERVER span is active for body parsing and everything after.
+  if (tracing) app.use(httpServerTracingMiddleware());
   opts.configure?.(app);
   // Before init: Nest adds its 404 handler at init, and routes registered after it are unreachable.
   if (opts.openApi) setupOpenApi(app, opts.openApi);

@@ -10,6 +10,7 @@ export * from './kafka/kafka-client.factory';
 export * from './kafka/kafka-topics';
 export * from './kafka/kafka-topics.initializer';
 export * from './bootstrap';
+export * from './tracing';
 export * from './metrics/metrics.module';
 export * from './admin/admin-api.guard';
 export * from './cli/cli-output';

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsNotEmpty, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
 
 /** Settings every idsync app shares. Each app extends this with its own (and its own default PORT). */
 export class BaseAppConfig {
@@ -55,6 +55,28 @@ export class BaseAppConfig {
   @Min(1_000)
   @Max(300_000)
   KAFKA_SESSION_TIMEOUT_MS = 30_000;
+
+  /** `otlp`: export OpenTelemetry traces over OTLP/HTTP (JSON); `none` (default): no tracer is set up at all. */
+  @IsIn(['none', 'otlp'])
+  OTEL_TRACES_EXPORTER = 'none';
+
+  /** OTLP/HTTP base URL; traces go to `<endpoint>/v1/traces`. Empty: http://localhost:4318. */
+  @Matches(/^(https?:\/\/\S+)?$/, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT = '';
+
+  /** Full OTLP/HTTP traces URL; overrides OTEL_EXPORTER_OTLP_ENDPOINT. */
+  @Matches(/^(https?:\/\/\S+)?$/, { message: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = '';
+
+  /** `service.name` of this app's spans. Empty: the app's name (scim-gateway, sync-worker, webhook-delivery). */
+  @IsString()
+  OTEL_SERVICE_NAME = '';
+
+  /** Fraction of new traces sampled (0 … 1); a trace that arrives sampled or not keeps its parent's decision. */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  OTEL_TRACES_SAMPLER_ARG = 1;
 
   get kafkaBrokers(): string[] {
     return this.KAFKA_BROKERS.split(',');
