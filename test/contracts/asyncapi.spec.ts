@@ -201,6 +201,9 @@ describe('docs/asyncapi.yaml agrees with the event derivation (libs/contracts)',
       previous: { memberIds: [memberA], memberTypes: { [memberA]: 'User' } },
     }),
     change({ resourceType: 'Group', resourceId: groupId, operation: 'delete', version: 3, resource: null, previous: { memberIds: [memberB], memberTypes: { [memberB]: 'User' } } }),
+    // Reconciliation's corrective re-statements (docs/RELIABILITY.md).
+    change({ resourceType: 'User', resourceId: userId, operation: 'resync', version: 5, resource: scimUser(userId), actor: { type: 'system', id: 'reconcile' } }),
+    change({ resourceType: 'Group', resourceId: groupId, operation: 'resync', version: 3, resource: scimGroup(groupId, [memberB]), actor: { type: 'system', id: 'reconcile' } }),
   ];
 
   it('every derived event, encoded in binary mode, conforms — and together they cover every event type', () => {

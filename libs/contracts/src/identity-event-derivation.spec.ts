@@ -209,6 +209,28 @@ describe('deriveIdentityEvents: groups', () => {
   });
 });
 
+describe('deriveIdentityEvents: resync (reconciliation)', () => {
+  it('a user resync is one idsync.user.snapshot with the full resource and no changed attributes', () => {
+    const events = deriveIdentityEvents(userChange({ operation: 'resync', version: 7, resource: { id: USER, userName: 'a', active: false }, changedAttributes: ['ignored'] }));
+    assert.deepEqual(
+      events.map((e) => [e.type, e.extensions.sequence, e.data.changedAttributes, e.data.resource]),
+      [['idsync.user.snapshot', identityEventSequence(7), [], { id: USER, userName: 'a', active: false }]],
+    );
+  });
+
+  it('a group resync is one idsync.group.snapshot, no member events whatever `previous` says', () => {
+    const events = deriveIdentityEvents(groupChange({ operation: 'resync', resource: { id: GROUP, members: [{ value: M1 }] }, previous: { memberIds: [M2] } }));
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['idsync.group.snapshot'],
+    );
+  });
+
+  it('its current state is the resource', () => {
+    assert.deepEqual(deriveCurrentState(userChange({ operation: 'resync', resource: { id: USER, userName: 'a' } })).value, { id: USER, userName: 'a' });
+  });
+});
+
 describe('deriveCurrentState', () => {
   it('is the resource keyed tenant:id, without secrets', () => {
     assert.deepEqual(deriveCurrentState(userChange({ resource: { id: USER, password: 'x', userName: 'a' } })), {

@@ -18,6 +18,9 @@ import type { ScimChangeRecord, ScimResourceKind } from './scim-change';
  *   in `previous.memberIds`, then one `member.removed` per id in `previous.memberIds` no longer
  *   listed. A members-only change yields only member events.
  * - Group delete → one `member.removed` per previous member, then `idsync.group.deleted`.
+ * - Resync (User or Group) → exactly one `idsync.user.snapshot` / `idsync.group.snapshot` carrying
+ *   the full resource (`changedAttributes` empty): a state to apply, not a change to react to; no
+ *   member events (the snapshot's `members` is the whole list).
  *
  * Attributes: `id` = `${changeId}:${index}` (index = position in the derived list); `source` =
  * `/idsync/tenants/<tenantId>`; `subject` = the resource id (the group for member events);
@@ -95,6 +98,8 @@ interface EventDraft {
 function userEvents(change: ScimChangeRecord): EventDraft[] {
   const T = IDENTITY_EVENT_TYPES;
   switch (change.operation) {
+    case 'resync':
+      return [{ type: T.userSnapshot }];
     case 'create':
       return [{ type: T.userCreated }];
     case 'delete':
@@ -111,6 +116,7 @@ function userEvents(change: ScimChangeRecord): EventDraft[] {
 
 function groupEvents(change: ScimChangeRecord): EventDraft[] {
   const T = IDENTITY_EVENT_TYPES;
+  if (change.operation === 'resync') return [{ type: T.groupSnapshot }];
   const before = previousMembers(change);
   if (change.operation === 'delete') {
     return [...before.map((member) => ({ type: T.groupMemberRemoved, member })), { type: T.groupDeleted }];
@@ -151,7 +157,7 @@ export function deriveIdentityEvents(change: ScimChangeRecord): DerivedIdentityE
       resourceId: change.resourceId,
       version: change.version,
       actor: { type: change.actor.type, id: change.actor.id },
-      changedAttributes: draft.member || change.operation === 'delete' ? [] : [...change.changedAttributes],
+      changedAttributes: draft.member || change.operation === 'delete' || change.operation === 'resync' ? [] : [...change.changedAttributes],
       resource,
       ...(draft.member ? { member: { ...draft.member } } : {}),
     },

@@ -11,9 +11,13 @@ export const IDENTITY_EVENT_TYPES = {
   userDeactivated: 'idsync.user.deactivated',
   userReactivated: 'idsync.user.reactivated',
   userDeleted: 'idsync.user.deleted',
+  /** The full current state, re-stated by reconciliation or a subscription re-sync (not an IdP change). */
+  userSnapshot: 'idsync.user.snapshot',
   groupCreated: 'idsync.group.created',
   groupUpdated: 'idsync.group.updated',
   groupDeleted: 'idsync.group.deleted',
+  /** The full current state (with direct members), re-stated by reconciliation or a subscription re-sync. */
+  groupSnapshot: 'idsync.group.snapshot',
   groupMemberAdded: 'idsync.group.member.added',
   groupMemberRemoved: 'idsync.group.member.removed',
 } as const;

@@ -2,7 +2,7 @@ import type { ScimChangeActor, ScimChangeOperation, ScimChangePrevious, ScimChan
 
 export type ScimChangeParseResult = { ok: true; record: ScimChangeRecord } | { ok: false; error: string };
 
-const OPERATIONS: readonly ScimChangeOperation[] = ['create', 'replace', 'patch', 'delete'];
+const OPERATIONS: readonly ScimChangeOperation[] = ['create', 'replace', 'patch', 'delete', 'resync'];
 const KINDS: readonly ScimResourceKind[] = ['User', 'Group'];
 const ACTOR_TYPES: readonly ScimChangeActor['type'][] = ['scim-token', 'admin', 'okta-hook', 'system'];
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;

@@ -1,8 +1,15 @@
 /**
  * The record the gateway's outbox relay publishes to idsync.scim.changes.v1, one per committed
  * write. Key: `${tenantId}:${resourceId}` so one resource's changes stay on one partition, in order.
+ *
+ * `resync` (added in contract 1.1, additive): not an IdP write but a corrective re-statement of a
+ * resource's current state, enqueued by reconciliation (docs/RELIABILITY.md) through the same
+ * outbox, in the same transaction that locks the resource and bumps its version — so it is
+ * ordered with the real writes and its version is a new, higher one. It carries the full
+ * resource and no `previous`; the worker turns it into one `idsync.<kind>.snapshot` event and a
+ * current-state record.
  */
-export type ScimChangeOperation = 'create' | 'replace' | 'patch' | 'delete';
+export type ScimChangeOperation = 'create' | 'replace' | 'patch' | 'delete' | 'resync';
 export type ScimResourceKind = 'User' | 'Group';
 
 export interface ScimChangeActor {
