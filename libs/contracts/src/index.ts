@@ -6,3 +6,4 @@ export * from './scim-change.guard';
 export * from './identity-event-derivation';
 export * from './dead-letter';
 export * from './identity-event-encoding';
+export * from './okta-events';

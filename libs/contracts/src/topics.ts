@@ -5,6 +5,8 @@
 export const TOPICS = {
   /** Raw committed changes from the gateway's outbox (internal; sync-worker consumes it). */
   scimChanges: 'idsync.scim.changes.v1',
+  /** Accepted Okta Event Hook events from the gateway's outbox (internal; sync-worker consumes it). */
+  oktaEvents: 'idsync.okta.events.v1',
   /** The public, canonical CloudEvents stream. */
   identityEvents: 'idsync.identity.events.v1',
   /** Compacted current state, keyed by tenant + id; tombstone on delete. */
@@ -36,6 +38,7 @@ const compacted = [
 export function topicDefinitions(prefix?: string, partitions = 6): TopicDefinition[] {
   return [
     { name: topicName(TOPICS.scimChanges, prefix), numPartitions: partitions },
+    { name: topicName(TOPICS.oktaEvents, prefix), numPartitions: partitions },
     { name: topicName(TOPICS.identityEvents, prefix), numPartitions: partitions },
     { name: topicName(TOPICS.users, prefix), numPartitions: partitions, configEntries: compacted },
     { name: topicName(TOPICS.groups, prefix), numPartitions: partitions, configEntries: compacted },

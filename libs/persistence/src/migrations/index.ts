@@ -4,8 +4,9 @@ import { CreateWorkerProcessedChanges1764300000000 } from './1764300000000-creat
 import { WebhookSubscriptionFailingSince1764400000000 } from './1764400000000-webhookSubscriptionFailingSince';
 import { WebhookSubscriptionRateLimit1764500000000 } from './1764500000000-webhookSubscriptionRateLimit';
 import { WebhookSubscriptionSelection1764600000000 } from './1764600000000-webhookSubscriptionSelection';
+import { OktaEventHooks1764700000000 } from './1764700000000-oktaEventHooks';
 import { AuditHashChain1764800000000 } from './1764800000000-auditHashChain';
 import { OutboxTraceContext1765000000000 } from './1765000000000-outboxTraceContext';
 
 /** Every migration, in order. Schema changes happen only through these (never `synchronize`). */
-export const MIGRATIONS = [CreateCoreSchema1764000000000, CreateWebhookSchema1764200000000, CreateWorkerProcessedChanges1764300000000, WebhookSubscriptionFailingSince1764400000000, WebhookSubscriptionRateLimit1764500000000, WebhookSubscriptionSelection1764600000000, AuditHashChain1764800000000, OutboxTraceContext1765000000000];
+export const MIGRATIONS = [CreateCoreSchema1764000000000, CreateWebhookSchema1764200000000, CreateWorkerProcessedChanges1764300000000, WebhookSubscriptionFailingSince1764400000000, WebhookSubscriptionRateLimit1764500000000, WebhookSubscriptionSelection1764600000000, OktaEventHooks1764700000000, AuditHashChain1764800000000, OutboxTraceContext1765000000000];
