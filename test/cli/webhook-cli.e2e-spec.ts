@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { waitFor } from '@idsync/testing';
-import { ADMIN_TOKEN, TestReceiver, WebhookHarness } from './webhook-harness';
+import { ADMIN_TOKEN, TestReceiver, WebhookHarness } from '../webhooks/webhook-harness';
 
-// The webhook operator CLI (a client of the admin API) against a running webhook-delivery.
+// `idsync subscription|delivery …` (clients of the admin API), run as a child process against a running webhook-delivery.
 const ROOT = path.resolve(__dirname, '..', '..');
 
 interface CliRun {
@@ -22,7 +22,7 @@ describe('webhook CLI', { timeout: 180_000 }, () => {
 
   function cli(...args: string[]): Promise<CliRun> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['-r', './scripts/register.cjs', 'apps/webhook-delivery/src/cli/main.ts', '--api', harness.url, ...args], {
+      const child = spawn(process.execPath, ['-r', './scripts/register.cjs', 'apps/cli/src/main.ts', ...args, '--webhook-url', harness.url], {
         cwd: ROOT,
         env: { ...process.env, ADMIN_API_TOKEN: ADMIN_TOKEN },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,7 +89,7 @@ describe('webhook CLI', { timeout: 180_000 }, () => {
   it('exits 1 with the API’s message on a refused request, 2 on bad usage', async () => {
     const refused = await cli('subscription', 'create', '--tenant', randomUUID(), '--url', receiver.url, '--event-type', 'idsync.*.bad');
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /^idsync-webhooks: 400: each eventTypes entry must be/m);
+    assert.match(refused.stderr, /^idsync: 400: each eventTypes entry must be/m);
     const usage = await cli('subscription', 'create', '--url', receiver.url);
     assert.equal(usage.code, 2);
   });

@@ -19,6 +19,13 @@ export class CliFailure extends Error {}
 /** Bad usage detected after parsing (e.g. two options that exclude each other): exit 2. */
 export class CliUsageError extends Error {}
 
+/** The output is already printed and says what is wrong (e.g. `status`); only the exit code is left to set. */
+export class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;

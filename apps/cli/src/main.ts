@@ -1,9 +1,12 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
-import { CliUsageError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './cli-support';
+import { CliExit, CliUsageError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './cli-support';
 import { registerTenantCommands } from './commands/tenant.commands';
 import { registerTokenCommands } from './commands/token.commands';
 import { registerDeadLetterCommands } from './commands/deadletter.commands';
+import { registerSubscriptionCommands } from './commands/subscription.commands';
+import { registerDeliveryCommands } from './commands/delivery.commands';
+import { registerStatusCommands } from './commands/status.commands';
 
 // `idsync …` / `npm run -s cli -- …`: the one operator CLI. Each command group lives in
 // commands/<group>.commands.ts and exports register<Group>Commands(program). Exit codes
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
   registerTenantCommands(program);
   registerTokenCommands(program);
   registerDeadLetterCommands(program);
+  registerSubscriptionCommands(program);
+  registerDeliveryCommands(program);
+  registerStatusCommands(program);
   // Every subcommand inherits exitOverride, so usage errors anywhere come back as CommanderError.
   const inherit = (command: Command) => command.commands.forEach((sub) => inherit(sub.exitOverride()));
   inherit(program);
@@ -31,6 +37,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    if (err instanceof CliExit) return err.exitCode;
     process.stderr.write(`idsync: ${err instanceof Error ? err.message : String(err)}\n`);
     return err instanceof CliUsageError ? EXIT_USAGE : EXIT_FAILED;
   }
