@@ -1,0 +1,54 @@
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { adminApiTokenProvider } from '@idsync/platform';
+import { WebhookConfig } from '../config/webhook.config';
+import { ConsoleAssetsController } from './assets/console-assets.controller';
+import { ConsoleController } from './console.controller';
+import { ConsoleExceptionFilter } from './console-exception.filter';
+import { ConsoleSecurityHeadersMiddleware } from './console-security-headers.middleware';
+import { DeadLetterReader } from './dead-letters/dead-letter-reader';
+import { LiveIdentityEventStream } from './live/live-identity-event-stream';
+import { ConsoleReadModel } from './queries/console-read-model';
+import { GetAuditChainStatusHandler } from './queries/get-audit-chain-status.handler';
+import { GetDeliveryChartsHandler } from './queries/get-delivery-charts.handler';
+import { GetTenantNameHandler } from './queries/get-tenant-name.handler';
+import { ListConsoleTenantsHandler } from './queries/list-console-tenants.handler';
+import { ListDeadLettersHandler } from './queries/list-dead-letters.handler';
+import { ListSubscriptionActivityHandler } from './queries/list-subscription-activity.handler';
+import { AdminTokenSignIn } from './session/admin-token-sign-in';
+import { ConsoleAuthController } from './session/console-auth.controller';
+import { ConsoleSessionGuard } from './session/console-session.guard';
+import { ConsoleSessionStore } from './session/console-session.store';
+import { TenantConsoleController } from './tenant-console.controller';
+
+/**
+ * The operator console under /console: server-rendered pages over the same CQRS queries and
+ * commands as the admin API (delivery list/detail, subscriptions, replay) plus its own read
+ * queries, a live view of the public event stream, and the dead-letter list. Sign-in uses the
+ * admin API token; the browser then holds only an opaque session cookie.
+ */
+@Module({
+  imports: [CqrsModule],
+  controllers: [ConsoleAssetsController, ConsoleAuthController, ConsoleController, TenantConsoleController],
+  providers: [
+    adminApiTokenProvider(WebhookConfig),
+    ConsoleSessionStore,
+    AdminTokenSignIn,
+    ConsoleSessionGuard,
+    ConsoleExceptionFilter,
+    ConsoleReadModel,
+    LiveIdentityEventStream,
+    DeadLetterReader,
+    ListConsoleTenantsHandler,
+    GetTenantNameHandler,
+    ListSubscriptionActivityHandler,
+    GetDeliveryChartsHandler,
+    ListDeadLettersHandler,
+    GetAuditChainStatusHandler,
+  ],
+})
+export class ConsoleModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ConsoleSecurityHeadersMiddleware).forRoutes('console', 'console/*path');
+  }
+}

@@ -1,0 +1,96 @@
+import type { DeadLetterListing } from '../dead-letters/dead-letter-reader';
+import type { AuditChainStatus } from '../queries/get-audit-chain-status.handler';
+import type { TenantOverview } from '../queries/console-read-model';
+import type { ConsoleSession } from '../session/console-session';
+import { html } from './html-template';
+import { renderPage, statusBadge, timeOf } from './layout';
+
+export function tenantsPage(session: ConsoleSession, tenants: TenantOverview[]): string {
+  const rows = tenants.map((t) => {
+    const base = `/console/tenants/${encodeURIComponent(t.tenantId)}`;
+    return html`<tr data-tenant-id="${t.tenantId}">
+      <th scope="row"><a href="${base}/deliveries">${t.name ?? t.tenantId}</a>${t.name ? html`<br><span class="muted mono">${t.tenantId}</span>` : ''}</th>
+      <td>${t.subscriptions}</td>
+      <td>${t.failingSubscriptions > 0 ? statusBadge(`${t.failingSubscriptions} failing`, 'bad') : '0'}${t.disabledSubscriptions > 0 ? html` · ${t.disabledSubscriptions} disabled` : ''}</td>
+      <td>${t.delivered24h}</td>
+      <td>${t.failed24h > 0 ? statusBadge(String(t.failed24h), 'bad') : '0'}</td>
+      <td>${t.pending}</td>
+      <td><a href="${base}/stream">Live<span class="visually-hidden"> events of ${t.name ?? t.tenantId}</span></a> · <a href="${base}/subscriptions">Subscriptions<span class="visually-hidden"> of ${t.name ?? t.tenantId}</span></a> · <a href="${base}/charts">Charts<span class="visually-hidden"> of ${t.name ?? t.tenantId}</span></a></td>
+    </tr>`;
+  });
+  return renderPage(
+    { title: 'Tenants', session, active: 'tenants' },
+    tenants.length === 0
+      ? html`<p>No tenants yet. Create one with <code>idsync tenant create</code>.</p>`
+      : html`<table class="data">
+      <caption>Every tenant with its webhook figures; deliveries counted over the last 24 hours.</caption>
+      <thead><tr><th scope="col">Tenant</th><th scope="col">Subscriptions</th><th scope="col">Unhealthy</th><th scope="col">Delivered (24 h)</th><th scope="col">Failed (24 h)</th><th scope="col">Pending</th><th scope="col">Pages</th></tr></thead>
+      <tbody>${rows}</tbody></table>`,
+  );
+}
+
+export function deadLettersPage(session: ConsoleSession, listing: DeadLetterListing, limit: number, tenantId: string | undefined): string {
+  const rows = [...listing.letters].reverse().map(
+    (l) => html`<tr>
+      <th scope="row" class="mono">${l.position}</th>
+      <td>${timeOf(l.failedAt)}</td>
+      <td class="excerpt">${l.error ?? '–'}</td>
+      <td class="mono">${l.originalTopic ?? '–'}${l.originalPosition ? html`<br>${l.originalPosition}` : ''}</td>
+      <td>${l.tenantId ? html`<a href="/console/tenants/${encodeURIComponent(l.tenantId)}/deliveries">${l.tenantId}</a>` : '–'}</td>
+      <td class="mono">${l.key ?? '–'}</td>
+      <td>${l.valueBytes} B</td>
+    </tr>`,
+  );
+  return renderPage(
+    { title: 'Dead letters', session, active: 'dead-letters' },
+    html`<p>Records sync-worker could not process, newest first, from <span class="mono">${listing.topic}</span> (read ${timeOf(listing.readAt)}; the newest ${limit}${tenantId ? html`, only tenant <span class="mono">${tenantId}</span>` : ''}).
+      Values are not shown: they hold identity data. Re-drive one with <code>idsync deadletter redrive --offset &lt;position&gt;</code> once its cause is fixed.</p>
+    ${listing.problem ? html`<p class="notice notice-bad" role="alert">${listing.problem}</p>` : ''}
+    ${listing.letters.length === 0 && !listing.problem
+      ? html`<p role="status">No dead letters.</p>`
+      : listing.letters.length === 0
+        ? ''
+        : html`<table class="data">
+      <caption class="visually-hidden">Dead letters</caption>
+      <thead><tr><th scope="col">Position</th><th scope="col">Failed at</th><th scope="col">Error</th><th scope="col">Original record</th><th scope="col">Tenant</th><th scope="col">Key</th><th scope="col">Size</th></tr></thead>
+      <tbody>${rows}</tbody></table>`}`,
+  );
+}
+
+export function auditPage(session: ConsoleSession, status: AuditChainStatus): string {
+  let body;
+  if (!status.available) {
+    body = html`<p class="notice notice-warn" role="status"><strong>Not available.</strong> ${status.reason}</p>`;
+  } else {
+    body = html`<dl class="summary">
+      <dt>Result</dt><dd>${status.ok ? statusBadge('intact', 'ok') : statusBadge('broken', 'bad')}</dd>
+      <dt>Verified at</dt><dd>${timeOf(status.verifiedAt)}</dd>
+      <dt>Chains</dt><dd>${status.chains}</dd>
+      <dt>Records checked</dt><dd>${status.records}</dd>
+      <dt>Latest checkpoint</dt><dd>${status.latestCheckpoint ?? '–'}</dd>
+      ${status.problems.length > 0 ? html`<dt>Problems</dt><dd><ul>${status.problems.map((p) => html`<li>${p}</li>`)}</ul></dd>` : ''}
+    </dl>`;
+  }
+  return renderPage({ title: 'Audit chain', session, active: 'audit' }, body);
+}
+
+export function loginPage(opts: { next: string; error?: string }): string {
+  return renderPage(
+    { title: 'Sign in' },
+    html`${opts.error ? html`<p class="notice notice-bad" role="alert" id="login-error">${opts.error}</p>` : ''}
+    <form method="post" action="/console/login" class="login"${opts.error ? html` aria-describedby="login-error"` : ''}>
+      <input type="hidden" name="next" value="${opts.next}">
+      <div><label for="token">Admin API token</label>
+        <input id="token" name="token" type="password" autocomplete="off" required autofocus spellcheck="false"></div>
+      <p class="muted">The same token as the admin API (<code>ADMIN_API_TOKEN</code>). It is checked once; the browser keeps only a session cookie.</p>
+      <button type="submit" class="primary">Sign in</button>
+    </form>`,
+  );
+}
+
+export function errorPage(session: ConsoleSession | undefined, status: number, message: string): string {
+  return renderPage(
+    { title: status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : status >= 500 ? 'Something went wrong' : 'That did not work', session },
+    html`<p class="notice notice-bad" role="alert">${message}</p><p><a href="/console">Back to the console</a></p>`,
+  );
+}

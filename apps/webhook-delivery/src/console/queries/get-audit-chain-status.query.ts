@@ -1,0 +1,2 @@
+/** The latest verification result of the audit hash chain. */
+export class GetAuditChainStatusQuery {}

@@ -1,0 +1,2 @@
+/** Every tenant with its webhook figures (the console's home page). */
+export class ListConsoleTenantsQuery {}

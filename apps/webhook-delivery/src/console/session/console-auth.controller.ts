@@ -1,0 +1,59 @@
+import { Body, Controller, Get, Header, HttpCode, NotFoundException, Post, Query, Req, Res, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ConsoleExceptionFilter } from '../console-exception.filter';
+import { SignInFormDto } from '../dto/console-query.dto';
+import { loginPage } from '../html/console-pages';
+import { AdminTokenSignIn } from './admin-token-sign-in';
+import { clearedSessionCookie, CONSOLE_PATH, readCookie, safeConsoleRedirect, SESSION_COOKIE, sessionCookie } from './console-cookies';
+import { ConsoleSessionStore } from './console-session.store';
+import { ConsoleSessionGuard } from './console-session.guard';
+
+/** Sign-in (admin API token → session cookie) and sign-out. */
+@ApiExcludeController()
+@Controller('console')
+@UseFilters(ConsoleExceptionFilter)
+@UsePipes(new ValidationPipe({ whitelist: true, transform: true }))
+export class ConsoleAuthController {
+  constructor(
+    private readonly signIn: AdminTokenSignIn,
+    private readonly sessions: ConsoleSessionStore,
+  ) {}
+
+  @Get('login')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  form(@Query('next') next: unknown): string {
+    this.assertEnabled();
+    return loginPage({ next: safeConsoleRedirect(next) });
+  }
+
+  /** 303 to where the person was going, with the session cookie; 401 and the form again otherwise. */
+  @Post('login')
+  @HttpCode(303)
+  login(@Body() form: SignInFormDto, @Req() req: Request, @Res() res: Response): void {
+    this.assertEnabled();
+    const next = safeConsoleRedirect(form.next);
+    const signedIn = this.signIn.signIn(form.token);
+    if (!signedIn) {
+      res.status(401).type('html').send(loginPage({ next, error: 'That is not the admin API token. Check it and try again.' }));
+      return;
+    }
+    // A session id from before sign-in is never reused (session fixation).
+    this.sessions.destroy(readCookie(req, SESSION_COOKIE));
+    res.setHeader('Set-Cookie', sessionCookie(req, signedIn.sessionId, signedIn.expiresAt));
+    res.redirect(303, next);
+  }
+
+  /** A POST with the CSRF token (a link could be triggered by another site). */
+  @Post('logout')
+  @UseGuards(ConsoleSessionGuard)
+  logout(@Req() req: Request, @Res() res: Response): void {
+    this.sessions.destroy(readCookie(req, SESSION_COOKIE));
+    res.setHeader('Set-Cookie', clearedSessionCookie(req));
+    res.redirect(303, `${CONSOLE_PATH}/login`);
+  }
+
+  private assertEnabled(): void {
+    if (!this.signIn.enabled) throw new NotFoundException('The console is disabled (ADMIN_API_TOKEN is not set)');
+  }
+}
