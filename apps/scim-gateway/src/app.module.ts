@@ -8,6 +8,7 @@ import { BackpressureModule } from './backpressure/backpressure.module';
 import { BulkModule } from './bulk/bulk.module';
 import { GatewayConfig } from './config/gateway.config';
 import { DiscoveryModule } from './discovery/discovery.module';
+import { OktaHooksModule } from './hooks/okta-hooks.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { ResourcesModule } from './resources/resources.module';
 import { ScimExceptionFilter } from './scim/http/scim-exception.filter';
@@ -28,6 +29,7 @@ import { TenantsModule } from './tenants/tenants.module';
     DiscoveryModule,
     BulkModule,
     AdminModule,
+    OktaHooksModule,
   ],
   providers: [
     KafkaTopicsInitializer.provider((c) => topicDefinitions(c.KAFKA_TOPIC_PREFIX)),

@@ -1,0 +1,86 @@
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  HttpException,
+  HttpStatus,
+  Logger,
+  Param,
+  PayloadTooLargeException,
+  Post,
+  Req,
+  Res,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { Request, Response } from 'express';
+import { parseOktaEventHookDelivery } from '@idsync/contracts';
+import { ReceiveOktaEventsCommand, type ReceivedOktaEvents } from './commands/receive-okta-events/receive-okta-events.command';
+import { OktaHookAuthenticator } from './okta-hook.authenticator';
+import { OktaHookRateLimiter } from './okta-hook.rate-limiter';
+import { OktaHooksConfig } from './okta-hooks.config';
+
+export const OKTA_HOOK_ROUTE = 'hooks/okta';
+
+/**
+ * Okta Event Hook endpoint of one tenant (docs/OKTA.md). Both methods require the tenant's
+ * configured auth header (Okta sends it on the verification request too). POST answers 200 as
+ * soon as the delivery is durably in the outbox — well inside Okta's 3-second limit — and the
+ * worker does the rest asynchronously. Bodies are not logged (they name people).
+ */
+@Controller(OKTA_HOOK_ROUTE)
+export class OktaHookController {
+  private readonly logger = new Logger(OktaHookController.name);
+
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly authenticator: OktaHookAuthenticator,
+    private readonly rateLimiter: OktaHookRateLimiter,
+    private readonly config: OktaHooksConfig,
+  ) {}
+
+  /** One-time verification: echo `x-okta-verification-challenge` as `{"verification": "…"}`. */
+  @Get(':tenant')
+  async verify(@Param('tenant') tenant: string, @Req() req: Request, @Headers('x-okta-verification-challenge') challenge?: string): Promise<{ verification: string }> {
+    await this.authenticated(tenant, req);
+    if (!challenge || challenge.length > 1024) throw new BadRequestException('x-okta-verification-challenge header is required');
+    return { verification: challenge };
+  }
+
+  @Post(':tenant')
+  @HttpCode(200)
+  async receive(@Param('tenant') tenant: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ReceivedOktaEvents> {
+    const tenantId = await this.authenticated(tenant, req);
+    const decision = this.rateLimiter.take(tenantId);
+    if (!decision.allowed) {
+      res.setHeader('Retry-After', String(decision.retryAfterSeconds));
+      throw new HttpException({ statusCode: 429, message: 'Too many Event Hook deliveries for this tenant; retry later' }, HttpStatus.TOO_MANY_REQUESTS);
+    }
+    this.checkSize(req);
+    if (!req.is('application/json')) throw new HttpException({ statusCode: 415, message: 'Event Hook deliveries must be application/json' }, HttpStatus.UNSUPPORTED_MEDIA_TYPE);
+    const parsed = parseOktaEventHookDelivery(req.body);
+    if (!parsed.ok) throw new BadRequestException(`Not an Okta Event Hook delivery: ${parsed.error}`);
+    const result = await this.commands.execute<ReceiveOktaEventsCommand, ReceivedOktaEvents>(new ReceiveOktaEventsCommand(tenantId, parsed.events));
+    this.logger.log({ tenantId, accepted: result.accepted, duplicates: result.duplicates }, 'okta event hook delivery stored');
+    return result;
+  }
+
+  private async authenticated(tenant: string, req: Request): Promise<string> {
+    const tenantId = await this.authenticator.authenticate(tenant, req.headers);
+    if (!tenantId) throw new UnauthorizedException('The Event Hook authentication header is missing or wrong');
+    return tenantId;
+  }
+
+  /**
+   * The gateway's JSON parser has already read the body (up to SCIM_MAX_PAYLOAD_BYTES), so the
+   * smaller hook limit is checked on the declared length and, for chunked bodies, on the parsed one.
+   */
+  private checkSize(req: Request): void {
+    const limit = this.config.OKTA_HOOK_MAX_PAYLOAD_BYTES;
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const size = Number.isFinite(declared) ? declared : Buffer.byteLength(JSON.stringify(req.body ?? null), 'utf8');
+    if (size > limit) throw new PayloadTooLargeException(`Event Hook delivery exceeds the ${limit}-byte limit`);
+  }
+}
