@@ -4,7 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client as PgClient } from 'pg';
 import { firstValueFrom } from 'rxjs';
 import type { DataSource } from 'typeorm';
-import { kafkaClientConfig } from '@idsync/platform';
+import { SpanKind, type Span } from '@opentelemetry/api';
+import { extractTraceContext, idsyncTracer, injectSpanContext, kafkaClientConfig, recordSpanError } from '@idsync/platform';
 import { GatewayConfig } from '../config/gateway.config';
 import { OUTBOX_CHANNEL } from './outbox-writer';
 
@@ -14,6 +15,8 @@ interface OutboxRow {
   message_key: string;
   payload: unknown;
   headers: Record<string, string>;
+  /** `traceparent`/`tracestate` of the write (NULL: untraced). */
+  trace_context: Record<string, string> | null;
 }
 
 // One relay publishes at a time (a transaction-scoped advisory lock), so replicas never reorder
@@ -151,7 +154,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         const [{ locked }] = (await tx.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [RELAY_LOCK_ID])) as Array<{ locked: boolean }>;
         if (!locked) return 0;
         const rows = (await tx.query(
-          `SELECT id, topic, message_key, payload, headers FROM outbox
+          `SELECT id, topic, message_key, payload, headers, trace_context FROM outbox
             WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
           [this.config.OUTBOX_BATCH_SIZE],
         )) as OutboxRow[];
@@ -173,16 +176,34 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const byTopic = new Map<string, OutboxRow[]>();
     for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
     for (const [topic, topicRows] of byTopic) {
-      await firstValueFrom(
-        this.producer.emitBatch(topic, {
-          messages: topicRows.map((r) => ({
-            key: r.message_key,
-            value: r.payload,
-            headers: { ...r.headers, 'idsync-outbox-id': String(r.id) },
-          })),
-        }),
-      );
+      // One PRODUCER span per record, continuing the trace of the SCIM write that stored it; its
+      // context goes out as the record's traceparent header (no-op spans when tracing is off).
+      const spans = topicRows.map((r) => this.relaySpan(topic, r));
+      try {
+        await firstValueFrom(
+          this.producer.emitBatch(topic, {
+            messages: topicRows.map((r, i) => ({
+              key: r.message_key,
+              value: r.payload,
+              headers: { ...r.headers, ...injectSpanContext(spans[i]), 'idsync-outbox-id': String(r.id) },
+            })),
+          }),
+        );
+      } catch (err) {
+        for (const span of spans) recordSpanError(span, err);
+        throw err;
+      } finally {
+        for (const span of spans) span.end();
+      }
     }
+  }
+
+  private relaySpan(topic: string, row: OutboxRow): Span {
+    return idsyncTracer().startSpan(
+      'outbox.relay',
+      { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.operation.type': 'send', 'messaging.destination.name': topic, 'idsync.outbox.id': String(row.id) } },
+      extractTraceContext(row.trace_context),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

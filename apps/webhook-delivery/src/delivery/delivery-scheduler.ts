@@ -1,8 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { SpanKind, type Context } from '@opentelemetry/api';
+import { extractTraceContext, inSpan, isTracingEnabled } from '@idsync/platform';
+import type { DeliveryOutcome } from '../domain/delivery-outcome';
 import { RetrySchedule } from '../domain/retry-schedule';
 import { WebhookConfig } from '../config/webhook.config';
-import { DeliveryRepository } from './delivery.repository';
+import { DeliveryRepository, type ClaimedDelivery } from './delivery.repository';
 import { AttemptDeliveryCommand } from './commands/attempt-delivery.command';
 import { setPendingDeliveryStatsSource } from './delivery-metrics';
 
@@ -95,7 +98,7 @@ export class DeliveryScheduler implements OnApplicationBootstrap, OnModuleDestro
         const free = this.config.WEBHOOK_MAX_IN_FLIGHT - this.inFlight.size;
         if (free <= 0) break;
         const claimed = await this.deliveries.claimDue(free, this.leaseMs);
-        for (const delivery of claimed) this.track(this.commands.execute(new AttemptDeliveryCommand(delivery)));
+        for (const delivery of claimed) this.track(this.attempt(delivery));
         if (claimed.length === free) this.wakeRequested = true;
       } while (this.wakeRequested && !this.stopped);
     } catch (err) {
@@ -104,6 +107,26 @@ export class DeliveryScheduler implements OnApplicationBootstrap, OnModuleDestro
       this.claiming = false;
       if (!this.stopped) this.tickIn(this.config.WEBHOOK_POLL_MS);
     }
+  }
+
+  /**
+   * One attempt, under a CLIENT span `webhook.attempt` that continues the event's trace (the
+   * CloudEvents `traceparent` extension in the stored body); WebhookHttpClient adds the HTTP
+   * status to it and sends its context to the endpoint as the `traceparent` header.
+   */
+  private attempt(delivery: ClaimedDelivery): Promise<DeliveryOutcome> {
+    const attributes = {
+      'idsync.tenant.id': delivery.tenantId,
+      'idsync.webhook.subscription.id': delivery.subscriptionId,
+      'idsync.webhook.delivery.id': delivery.id,
+      'idsync.webhook.attempt': delivery.attemptNumber,
+      'idsync.event.type': delivery.eventType,
+    };
+    return inSpan('webhook.attempt', { kind: SpanKind.CLIENT, attributes }, eventTraceContext(delivery.payload), async (span) => {
+      const outcome: DeliveryOutcome = await this.commands.execute(new AttemptDeliveryCommand(delivery));
+      span.setAttribute('idsync.webhook.outcome', outcome.kind);
+      return outcome;
+    });
   }
 
   private track(attempt: Promise<unknown>): void {
@@ -115,4 +138,16 @@ export class DeliveryScheduler implements OnApplicationBootstrap, OnModuleDestro
       });
     this.inFlight.add(tracked);
   }
+}
+
+/** The trace context in a stored CloudEvent body (`traceparent`/`tracestate` attributes); parsed only when tracing is on. */
+function eventTraceContext(payload: string): Context | undefined {
+  if (!isTracingEnabled()) return undefined;
+  try {
+    const event = JSON.parse(payload) as Record<string, unknown> | null;
+    if (event && typeof event === 'object') return extractTraceContext({ traceparent: event.traceparent, tracestate: event.tracestate });
+  } catch {
+    // Bodies are JSON we wrote; should one not parse, the attempt simply starts a new trace.
+  }
+  return extractTraceContext(undefined);
 }

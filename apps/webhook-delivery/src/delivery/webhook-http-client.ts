@@ -1,5 +1,7 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { Agent, request } from 'undici';
+import { injectTraceContext } from '@idsync/platform';
 import { AddressPolicy } from '../domain/address-policy';
 import type { AttemptResult } from '../domain/delivery-outcome';
 import { endpointUrlProblem } from '../domain/endpoint-rules';
@@ -21,6 +23,8 @@ function describeError(err: unknown, responseTimeoutMs: number): string {
  * POSTs webhooks with undici: one keep-alive pool per origin, connect and response timeouts, the
  * SSRF policy applied at connect time, redirects never followed (undici's request() follows none;
  * a 3xx is a failed attempt), and at most WEBHOOK_RESPONSE_BODY_MAX_BYTES of a response read.
+ * The active span (DeliveryScheduler's `webhook.attempt`) is sent as `traceparent` so receivers
+ * can join the trace, and gets the HTTP status.
  */
 @Injectable()
 export class WebhookHttpClient implements OnApplicationShutdown {
@@ -46,10 +50,12 @@ export class WebhookHttpClient implements OnApplicationShutdown {
     const schemeProblem = endpointUrlProblem(url, this.config.WEBHOOK_ALLOW_HTTP);
     if (schemeProblem) return { startedAt, durationMs: 0, error: schemeProblem };
     const cap = this.config.WEBHOOK_RESPONSE_BODY_MAX_BYTES;
+    const span = trace.getActiveSpan();
+    span?.setAttributes({ 'http.request.method': 'POST', 'server.address': new URL(url).hostname });
     try {
       const res = await request(url, {
         method: 'POST',
-        headers,
+        headers: { ...headers, ...injectTraceContext() },
         body,
         dispatcher: this.agent,
         signal: AbortSignal.timeout(this.config.WEBHOOK_RESPONSE_TIMEOUT_MS),
@@ -63,9 +69,13 @@ export class WebhookHttpClient implements OnApplicationShutdown {
         if (read >= cap) break;
       }
       const responseBody = Buffer.concat(chunks).subarray(0, cap).toString('utf8');
+      span?.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode < 200 || res.statusCode >= 300) span?.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${res.statusCode}` });
       return { startedAt, durationMs: elapsed(), statusCode: res.statusCode, responseBody };
     } catch (err) {
-      return { startedAt, durationMs: elapsed(), error: describeError(err, this.config.WEBHOOK_RESPONSE_TIMEOUT_MS) };
+      const error = describeError(err, this.config.WEBHOOK_RESPONSE_TIMEOUT_MS);
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: error });
+      return { startedAt, durationMs: elapsed(), error };
     }
   }
 

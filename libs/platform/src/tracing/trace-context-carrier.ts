@@ -1,4 +1,4 @@
-import { context, propagation, ROOT_CONTEXT, trace, type Context, type TextMapGetter } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace, type Context, type Span, type TextMapGetter } from '@opentelemetry/api';
 
 /**
  * W3C trace context as it travels outside a process: `traceparent` and, when present,
@@ -25,6 +25,11 @@ export function injectTraceContext(ctx: Context = context.active()): TraceCarrie
   const carrier: TraceCarrier = {};
   propagation.inject(ctx, carrier);
   return carrier;
+}
+
+/** The headers that make `span` the parent of whatever receives them (a Kafka record, a webhook). */
+export function injectSpanContext(span: Span): TraceCarrier {
+  return injectTraceContext(trace.setSpan(ROOT_CONTEXT, span));
 }
 
 /**
