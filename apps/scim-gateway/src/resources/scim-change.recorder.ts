@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { AuditWriter } from '@idsync/audit';
+import { AuditWriter, attributeDiff } from '@idsync/audit';
 import { TOPICS, scimChangeKey, topicName, type ScimChangeOperation, type ScimChangeRecord } from '@idsync/contracts';
 import type { ScimJsonObject } from '@idsync/identity';
 import type { ScimPrincipal } from '../tenants/scim-token.service';
@@ -16,11 +16,14 @@ export interface RecordedChange {
   representation: ScimJsonObject | null;
   changedAttributes: string[];
   previous?: ScimChangeRecord['previous'];
+  /** The stored document before the change (null on create), for the audit diff; without it the audit names changed attributes only. */
+  before?: ScimJsonObject | null;
 }
 
 /**
- * Writes the audit record and the outbox row of a SCIM change in the caller's transaction:
- * the change, its audit trail and its Kafka record commit together or not at all.
+ * Writes the outbox row and the audit record of a SCIM change in the caller's transaction:
+ * the change, its audit trail and its Kafka record commit together or not at all. The audit
+ * record goes last: it takes the tenant's audit chain lock, held until the caller commits.
  */
 @Injectable()
 export class ScimChangeRecorder {
@@ -40,15 +43,6 @@ export class ScimChangeRecorder {
       resource: change.representation,
       previous: change.previous ?? null,
     };
-    await AuditWriter.record(tx, {
-      tenantId: principal.tenantId,
-      actorType: 'scim-token',
-      actorId: principal.tokenId,
-      action: `${resource.type.toLowerCase()}.${change.operation}`,
-      resourceType: resource.type,
-      resourceId: resource.id,
-      details: { version, changedAttributes: change.changedAttributes, changeId: record.changeId },
-    });
     await OutboxWriter.enqueue(tx, [
       {
         tenantId: principal.tenantId,
@@ -58,5 +52,23 @@ export class ScimChangeRecorder {
         headers: { 'idsync-change-id': record.changeId },
       },
     ]);
+    await AuditWriter.record(tx, {
+      tenantId: principal.tenantId,
+      actorType: 'scim-token',
+      actorId: principal.tokenId,
+      action: `${resource.type.toLowerCase()}.${change.operation}`,
+      resourceType: resource.type,
+      resourceId: resource.id,
+      details: { version, changedAttributes: change.changedAttributes, changeId: record.changeId },
+      changes: auditChanges(change),
+    });
   }
+}
+
+/** Paths with before/after values; passwords only as a redacted path (attributeDiff never records their values). */
+function auditChanges(change: RecordedChange) {
+  const alsoChanged = change.changedAttributes.filter((a) => a === 'password');
+  if (change.before === undefined && change.operation !== 'create') return change.changedAttributes.map((path) => (path === 'password' ? { path, redacted: true as const } : { path }));
+  const after = change.operation === 'delete' ? null : change.resource.data;
+  return attributeDiff(change.before ?? null, after, { setAttributes: change.resource.type === 'Group' ? ['members'] : [], alsoChanged });
 }

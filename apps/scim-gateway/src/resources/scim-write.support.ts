@@ -93,6 +93,7 @@ export class ScimWriteSupport {
       representation: this.renderer.full(updated, u.baseUrl),
       changedAttributes: u.changedAttributes,
       previous: { active: typeof current.data.active === 'boolean' ? current.data.active : undefined, ...(members ? previousMembership(current.data) : {}) },
+      before: current.data,
     });
     return updated;
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 export interface ScimPrincipal {
   tenantId: string;
@@ -44,10 +44,11 @@ export class ScimTokenService {
 
   constructor(private readonly db: DataSource) {}
 
-  async issue(tenantId: string, description?: string): Promise<IssuedToken> {
+  /** `tx`: the caller's transaction (so an admin action commits with its audit record). */
+  async issue(tenantId: string, description?: string, tx: EntityManager = this.db.manager): Promise<IssuedToken> {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const id = randomUUID();
-    await this.db.query('INSERT INTO scim_tokens (id, tenant_id, token_hash, description) VALUES ($1, $2, $3, $4)', [
+    await tx.query('INSERT INTO scim_tokens (id, tenant_id, token_hash, description) VALUES ($1, $2, $3, $4)', [
       id,
       tenantId,
       sha256(token),
@@ -102,9 +103,9 @@ export class ScimTokenService {
   }
 
   /** Revokes a token; returns false when no active token has that id. */
-  async revoke(tokenId: string): Promise<boolean> {
+  async revoke(tokenId: string, tx: EntityManager = this.db.manager): Promise<boolean> {
     if (!/^[0-9a-f-]{36}$/i.test(tokenId)) return false;
-    const [, count] = (await this.db.query('UPDATE scim_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [tokenId])) as [
+    const [, count] = (await tx.query('UPDATE scim_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL', [tokenId])) as [
       unknown,
       number,
     ];

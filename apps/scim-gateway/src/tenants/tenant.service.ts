@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 
 export interface Tenant {
   id: string;
@@ -15,14 +15,15 @@ export class TenantNameTakenError extends Error {}
 export class TenantService {
   constructor(private readonly db: DataSource) {}
 
-  async create(name: string): Promise<Tenant> {
+  /** `tx`: the caller's transaction (so an admin action commits with its audit record). */
+  async create(name: string, tx: EntityManager = this.db.manager): Promise<Tenant> {
     const trimmed = name.trim();
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(trimmed)) {
       throw new Error('tenant name must be 1-63 characters: letters, digits, . _ - (starting with a letter or digit)');
     }
     const id = randomUUID();
     try {
-      const [row] = (await this.db.query('INSERT INTO tenants (id, name) VALUES ($1, $2) RETURNING created_at', [id, trimmed])) as Array<{
+      const [row] = (await tx.query('INSERT INTO tenants (id, name) VALUES ($1, $2) RETURNING created_at', [id, trimmed])) as Array<{
         created_at: Date;
       }>;
       return { id, name: trimmed, createdAt: row.created_at.toISOString() };

@@ -15,22 +15,24 @@ export class CreateTenantHandler implements ICommandHandler<CreateTenantCommand,
   ) {}
 
   async execute(cmd: CreateTenantCommand): Promise<Tenant> {
-    let tenant: Tenant;
     try {
-      tenant = await this.tenants.create(cmd.name);
+      // The tenant and its audit record commit together (the audit record last: it takes the chain lock).
+      return await this.db.transaction(async (tx) => {
+        const tenant = await this.tenants.create(cmd.name, tx);
+        await AuditWriter.record(tx, {
+          tenantId: tenant.id,
+          actorType: 'admin',
+          actorId: ADMIN_ACTOR_ID,
+          action: 'tenant.create',
+          resourceType: 'Tenant',
+          resourceId: tenant.id,
+          changes: [{ path: 'name', after: tenant.name }],
+        });
+        return tenant;
+      });
     } catch (err) {
       if (err instanceof TenantNameTakenError) throw new ConflictException(err.message);
       throw err;
     }
-    // TenantService writes outside any caller transaction, so the audit record follows the change.
-    await AuditWriter.record(this.db.manager, {
-      tenantId: tenant.id,
-      actorType: 'admin',
-      actorId: ADMIN_ACTOR_ID,
-      action: 'tenant.create',
-      resourceType: 'Tenant',
-      resourceId: tenant.id,
-    });
-    return tenant;
   }
 }

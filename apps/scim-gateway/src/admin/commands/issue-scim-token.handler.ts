@@ -19,15 +19,19 @@ export class IssueScimTokenHandler implements ICommandHandler<IssueScimTokenComm
   async execute(cmd: IssueScimTokenCommand): Promise<IssuedToken> {
     const tenant = await this.tenants.findByNameOrId(cmd.tenant);
     if (!tenant) throw new NotFoundException(`No tenant "${cmd.tenant}"`);
-    const issued = await this.tokens.issue(tenant.id, cmd.description);
-    await AuditWriter.record(this.db.manager, {
-      tenantId: tenant.id,
-      actorType: 'admin',
-      actorId: ADMIN_ACTOR_ID,
-      action: 'token.issue',
-      resourceType: 'ScimToken',
-      resourceId: issued.id,
+    // The token and its audit record commit together; the record never holds the token value.
+    return this.db.transaction(async (tx) => {
+      const issued = await this.tokens.issue(tenant.id, cmd.description, tx);
+      await AuditWriter.record(tx, {
+        tenantId: tenant.id,
+        actorType: 'admin',
+        actorId: ADMIN_ACTOR_ID,
+        action: 'token.issue',
+        resourceType: 'ScimToken',
+        resourceId: issued.id,
+        changes: cmd.description !== undefined ? [{ path: 'description', after: cmd.description }] : undefined,
+      });
+      return issued;
     });
-    return issued;
   }
 }

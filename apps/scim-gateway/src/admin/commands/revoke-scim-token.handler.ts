@@ -15,16 +15,18 @@ export class RevokeScimTokenHandler implements ICommandHandler<RevokeScimTokenCo
   ) {}
 
   async execute(cmd: RevokeScimTokenCommand): Promise<void> {
-    // Looked up first only so the audit record names the token's tenant.
-    const [token] = (await this.db.query('SELECT tenant_id FROM scim_tokens WHERE id = $1', [cmd.tokenId])) as Array<{ tenant_id: string }>;
-    if (!token || !(await this.tokens.revoke(cmd.tokenId))) throw new NotFoundException(`No active token with id ${cmd.tokenId}`);
-    await AuditWriter.record(this.db.manager, {
-      tenantId: token.tenant_id,
-      actorType: 'admin',
-      actorId: ADMIN_ACTOR_ID,
-      action: 'token.revoke',
-      resourceType: 'ScimToken',
-      resourceId: cmd.tokenId,
+    // The revocation and its audit record commit together; the lookup names the token's tenant.
+    await this.db.transaction(async (tx) => {
+      const [token] = (await tx.query('SELECT tenant_id FROM scim_tokens WHERE id = $1', [cmd.tokenId])) as Array<{ tenant_id: string }>;
+      if (!token || !(await this.tokens.revoke(cmd.tokenId, tx))) throw new NotFoundException(`No active token with id ${cmd.tokenId}`);
+      await AuditWriter.record(tx, {
+        tenantId: token.tenant_id,
+        actorType: 'admin',
+        actorId: ADMIN_ACTOR_ID,
+        action: 'token.revoke',
+        resourceType: 'ScimToken',
+        resourceId: cmd.tokenId,
+      });
     });
   }
 }

@@ -13,6 +13,14 @@ import { DeliveryScheduler } from '../delivery-scheduler';
 import { WebhookHttpClient } from '../webhook-http-client';
 import { AttemptDeliveryCommand } from './attempt-delivery.command';
 
+/** Audit actions of final outcomes: delivered, dead-lettered (retries exhausted), failed permanently (410 Gone). */
+const FINAL_OUTCOME_ACTIONS: Record<DeliveryOutcome['kind'], string | undefined> = {
+  delivered: 'webhook.delivery.delivered',
+  failed: 'webhook.delivery.dead_lettered',
+  'endpoint-gone': 'webhook.delivery.failed',
+  retry: undefined,
+};
+
 /**
  * Signs (Standard Webhooks) and POSTs the stored CloudEvent body, then records the attempt and its
  * outcome in one transaction: delivered, retry at the next point of the schedule, failed, or —
@@ -50,6 +58,20 @@ export class AttemptDeliveryHandler implements ICommandHandler<AttemptDeliveryCo
           resourceType: 'WebhookSubscription',
           resourceId: delivery.subscriptionId,
           details: { reason: reason.kind, detail: reason.text },
+        });
+      }
+      // A delivery's final outcome (not each retry) is audited, last in the transaction: it takes the tenant's audit chain lock.
+      const finalAction = FINAL_OUTCOME_ACTIONS[outcome.kind];
+      if (finalAction) {
+        await AuditWriter.record(tx, {
+          tenantId: delivery.tenantId,
+          actorType: 'system',
+          actorId: 'webhook-delivery',
+          action: finalAction,
+          resourceType: 'WebhookDelivery',
+          resourceId: delivery.id,
+          outcome: outcome.kind === 'delivered' ? 'success' : 'failure',
+          details: { subscriptionId: delivery.subscriptionId, eventType: delivery.eventType, attempts: delivery.attemptNumber, statusCode: result.statusCode ?? null },
         });
       }
       return { applied: true, disabledBecause: reason };

@@ -38,6 +38,7 @@ export class CreateResourceHandler implements ICommandHandler<CreateResourceComm
         representation: this.renderer.full(created, cmd.baseUrl),
         changedAttributes: Object.keys(data).filter((k) => k !== 'schemas'),
         previous: resourceType === 'Group' ? { memberIds: [] } : undefined,
+        before: null,
       });
       return created;
     });

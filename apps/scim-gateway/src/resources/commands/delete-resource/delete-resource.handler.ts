@@ -39,6 +39,7 @@ export class DeleteResourceHandler implements ICommandHandler<DeleteResourceComm
           representation: this.renderer.full(updated, cmd.baseUrl),
           changedAttributes: ['members'],
           previous: previousMembership(group.data),
+          before: group.data,
         });
       }
       await this.store.delete(tx, current);
@@ -53,6 +54,7 @@ export class DeleteResourceHandler implements ICommandHandler<DeleteResourceComm
           active: typeof current.data.active === 'boolean' ? current.data.active : undefined,
           ...(resourceType === 'Group' ? previousMembership(current.data) : {}),
         },
+        before: current.data,
       });
     });
   }
