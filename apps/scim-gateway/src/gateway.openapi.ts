@@ -1,4 +1,5 @@
 import type { OpenApiOptions } from '@idsync/platform';
+import { SCIM_OPENAPI_SCHEMAS } from './scim/http/scim-openapi';
 
 /** scim-gateway's OpenAPI document (served at /docs, committed as docs/openapi/scim-gateway.json). */
 export const gatewayOpenApi: OpenApiOptions = {
@@ -11,4 +12,5 @@ export const gatewayOpenApi: OpenApiOptions = {
     'The operator API under `/admin` answers plain JSON and needs `ADMIN_API_TOKEN`.',
   ].join('\n'),
   security: { admin: true, scim: true },
+  schemas: SCIM_OPENAPI_SCHEMAS,
 };

@@ -1,10 +1,12 @@
 import { Body, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { Request, Response } from 'express';
+import { ApiOperation, ApiParam, ApiResponse } from '@nestjs/swagger';
 import { SCIM_SCHEMAS, ScimError, type ScimJsonObject, type ScimResourceTypeId } from '@idsync/identity';
 import { CurrentPrincipal, ScimAuthGuard } from '../auth/scim-auth.guard';
 import { GatewayConfig } from '../config/gateway.config';
 import { listParameters, projection, scimBaseUrl } from '../scim/http/scim-request';
+import { IfMatchHeader, IfNoneMatchHeader, ScimConflict, ScimListQuery, ScimNotFound, ScimOperation, ScimPayloadTooLarge, ScimPreconditionFailed, ScimProjectionQuery, ScimRequestBody, ScimResponse } from '../scim/http/scim-openapi';
 import type { ScimPrincipal } from '../tenants/scim-token.service';
 import { CreateResourceCommand } from './commands/create-resource/create-resource.command';
 import { DeleteResourceCommand } from './commands/delete-resource/delete-resource.command';
@@ -20,6 +22,7 @@ import type { ListPage, StoredResource } from './store/scim-resource.store';
  * commands and queries and render the result; the work happens in the handlers.
  */
 @UseGuards(ScimAuthGuard)
+@ScimOperation()
 export abstract class ScimResourceController {
   protected abstract readonly resourceType: ScimResourceTypeId;
 
@@ -31,6 +34,9 @@ export abstract class ScimResourceController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'List or query resources (RFC 7644 §3.4.2)' })
+  @ScimListQuery()
+  @ScimResponse(200, 'A page of resources', 'ScimListResponse')
   async list(@CurrentPrincipal() p: ScimPrincipal, @Query() query: Record<string, unknown>, @Req() req: Request) {
     const params = listParameters(query, this.config.SCIM_MAX_RESULTS);
     const page = await this.queries.execute<ListResourcesQuery, ListPage>(new ListResourcesQuery(p.tenantId, this.resourceType, params));
@@ -39,6 +45,9 @@ export abstract class ScimResourceController {
 
   @Post('.search')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Query resources with POST (RFC 7644 §3.4.3)' })
+  @ScimRequestBody('ScimSearchRequest')
+  @ScimResponse(200, 'A page of resources', 'ScimListResponse')
   async search(@CurrentPrincipal() p: ScimPrincipal, @Body() body: unknown, @Req() req: Request) {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ScimError.badRequest('invalidSyntax', 'SearchRequest body must be an object');
     const request = body as Record<string, unknown>;
@@ -52,6 +61,13 @@ export abstract class ScimResourceController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Get a resource (RFC 7644 §3.4.1)' })
+  @ApiParam({ name: 'id', description: 'Resource id' })
+  @ScimProjectionQuery()
+  @IfNoneMatchHeader()
+  @ScimResponse(200, 'The resource (ETag header: its version)', 'ScimResource')
+  @ApiResponse({ status: 304, description: 'If-None-Match matched the current version' })
+  @ScimNotFound()
   async get(
     @CurrentPrincipal() p: ScimPrincipal,
     @Param('id') id: string,
@@ -71,6 +87,12 @@ export abstract class ScimResourceController {
 
   @Post()
   @HttpCode(201)
+  @ApiOperation({ summary: 'Create a resource (RFC 7644 §3.3)' })
+  @ScimProjectionQuery()
+  @ScimRequestBody('ScimResource')
+  @ScimResponse(201, 'Created (Location and ETag headers)', 'ScimResource')
+  @ScimConflict()
+  @ScimPayloadTooLarge()
   async create(@CurrentPrincipal() p: ScimPrincipal, @Body() body: unknown, @Query() query: Record<string, unknown>, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const baseUrl = this.baseUrl(req);
     const created = await this.commands.execute<CreateResourceCommand, StoredResource>(new CreateResourceCommand(p, this.resourceType, baseUrl, body));
@@ -78,6 +100,16 @@ export abstract class ScimResourceController {
   }
 
   @Put(':id')
+  @ApiOperation({ summary: 'Replace a resource (RFC 7644 §3.5.1)' })
+  @ApiParam({ name: 'id', description: 'Resource id' })
+  @ScimProjectionQuery()
+  @IfMatchHeader()
+  @ScimRequestBody('ScimResource')
+  @ScimResponse(200, 'The replaced resource', 'ScimResource')
+  @ScimNotFound()
+  @ScimConflict()
+  @ScimPreconditionFailed()
+  @ScimPayloadTooLarge()
   async replace(
     @CurrentPrincipal() p: ScimPrincipal,
     @Param('id') id: string,
@@ -95,6 +127,16 @@ export abstract class ScimResourceController {
   }
 
   @Patch(':id')
+  @ApiOperation({ summary: 'Modify a resource with PATCH operations (RFC 7644 §3.5.2)' })
+  @ApiParam({ name: 'id', description: 'Resource id' })
+  @ScimProjectionQuery()
+  @IfMatchHeader()
+  @ScimRequestBody('ScimPatchOp')
+  @ScimResponse(200, 'The modified resource', 'ScimResource')
+  @ScimNotFound()
+  @ScimConflict()
+  @ScimPreconditionFailed()
+  @ScimPayloadTooLarge()
   async patch(
     @CurrentPrincipal() p: ScimPrincipal,
     @Param('id') id: string,
@@ -113,6 +155,12 @@ export abstract class ScimResourceController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a resource (RFC 7644 §3.6)' })
+  @ApiParam({ name: 'id', description: 'Resource id' })
+  @IfMatchHeader()
+  @ApiResponse({ status: 204, description: 'Deleted' })
+  @ScimNotFound()
+  @ScimPreconditionFailed()
   async remove(@CurrentPrincipal() p: ScimPrincipal, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined, @Req() req: Request): Promise<void> {
     await this.commands.execute(new DeleteResourceCommand(p, this.resourceType, this.baseUrl(req), id, ifMatch));
   }

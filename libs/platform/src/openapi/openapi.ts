@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject, type OperationObject, type SchemaObject } from '@nestjs/swagger';
 
 /** Security scheme names the controllers refer to with @ApiBearerAuth(<name>). */
 export const OPENAPI_ADMIN_AUTH = 'admin-token';
@@ -11,10 +11,11 @@ export const OPENAPI_JSON_PATH = 'docs/openapi.json';
 
 /**
  * Routes that are deliberately not part of an app's OpenAPI document: operational endpoints every
- * app has (probes, Prometheus, the docs themselves). The drift test skips the same prefixes when it
- * compares the document with the live router, so there is one list.
+ * app has (probes, Prometheus, the docs themselves) and the operator console's server-rendered HTML
+ * pages (webhook-delivery's /console: pages for people, not an API). The drift test skips the same
+ * prefixes when it compares the document with the live router, so this is the one list.
  */
-export const OPENAPI_EXCLUDED_PATH_PREFIXES = ['/health', '/metrics', '/docs'] as const;
+export const OPENAPI_EXCLUDED_PATH_PREFIXES = ['/health', '/metrics', '/docs', '/console'] as const;
 
 /** HTTP methods an OpenAPI 3.0 path item may hold (Swagger's @All also emits `search`/`query`). */
 const OPENAPI_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
@@ -25,6 +26,8 @@ export interface OpenApiOptions {
   description: string;
   /** Which bearer schemes the app's controllers use. */
   security: { admin?: boolean; scim?: boolean };
+  /** Component schemas written by hand (e.g. RFC 7643 resources) that operations $ref. */
+  schemas?: Record<string, SchemaObject>;
 }
 
 export function isExcludedFromOpenApi(path: string): boolean {
@@ -47,15 +50,32 @@ export function buildOpenApiDocument(app: INestApplication, opts: OpenApiOptions
   const document = SwaggerModule.createDocument(app, builder.build(), {
     operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,
   });
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...opts.schemas } };
   for (const path of Object.keys(document.paths)) {
     if (isExcludedFromOpenApi(path)) {
       delete document.paths[path];
       continue;
     }
     const item = document.paths[path] as Record<string, unknown>;
-    for (const method of Object.keys(item)) if (!OPENAPI_METHODS.has(method) && method !== 'parameters') delete item[method];
+    for (const method of Object.keys(item)) {
+      if (OPENAPI_METHODS.has(method)) declarePathParameters(path, item[method] as OperationObject);
+      else if (method !== 'parameters') delete item[method];
+    }
   }
   return sortKeys(document) as OpenAPIObject;
+}
+
+/**
+ * Every `{name}` of the path template declared as a path parameter, and none that is not: one
+ * method on several routes (`@All(['Me', 'Me/*path'])`) shares its @ApiParam metadata otherwise.
+ */
+function declarePathParameters(path: string, operation: OperationObject): void {
+  const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+  const params = (operation.parameters ?? []).filter((p) => !('in' in p) || p.in !== 'path' || names.includes(p.name));
+  for (const name of names) {
+    if (!params.some((p) => 'in' in p && p.in === 'path' && p.name === name)) params.push({ name, in: 'path', required: true, schema: { type: 'string' } });
+  }
+  operation.parameters = params;
 }
 
 /** Serves the UI at /docs and the JSON document at /docs/openapi.json (called before app.init()). */
