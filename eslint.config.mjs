@@ -14,6 +14,12 @@ const DEEP_LIB_IMPORTS = {
 
 const restrictedImports = (...patterns) => ['error', { patterns: [DEEP_LIB_IMPORTS, ...patterns] }];
 
+/** apps/cli is the top of the graph: no app or library imports it. */
+const CLI_IMPORTS = {
+  regex: '^(\\.{1,2}/)+(.*/)?(apps/)?cli/src(/|$)',
+  message: 'Nothing imports the operator CLI (apps/cli): move what you need into a library.',
+};
+
 // Minimal Node globals for the plain JS build/dev scripts (no `globals` package installed).
 const NODE_GLOBALS = Object.fromEntries(
   [
@@ -73,12 +79,29 @@ export default defineConfig(
   ...APPS.map((app) => ({
     files: [`apps/${app}/**/*.ts`],
     rules: {
-      'no-restricted-imports': restrictedImports({
-        regex: `^(\\.{1,2}/)+(.*/)?(${APPS.filter((a) => a !== app).join('|')})(/|$)`,
-        message: `${app} must not import another app's code: move the shared code into a library under libs/.`,
-      }),
+      'no-restricted-imports': restrictedImports(
+        {
+          regex: `^(\\.{1,2}/)+(.*/)?(${APPS.filter((a) => a !== app).join('|')})(/|$)`,
+          message: `${app} must not import another app's code: move the shared code into a library under libs/.`,
+        },
+        CLI_IMPORTS,
+      ),
     },
   })),
+
+  // The one documented exception: apps/cli (the operator CLI, not a server) drives the other apps'
+  // domain services directly (tenants, SCIM tokens, …), so it may import their non-HTTP code. It
+  // must not pull in their HTTP or Kafka edges or their wiring: controllers, message controllers,
+  // Nest modules, main/bootstrap files. Nothing may import apps/cli (CLI_IMPORTS, above and libs).
+  {
+    files: ['apps/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrictedImports({
+        regex: `^(\\.{1,2}/)+(.*/)?(${APPS.join('|')})/src/(.*/)?([^/]*\\.(controller|message-controller|module)|main|[^/]*bootstrap)$`,
+        message: "apps/cli may use another app's services and domain classes, not its controllers, modules or bootstrap: call the service the controller calls.",
+      }),
+    },
+  },
 
   // Tests may start apps in-process, but still only through the libraries' entry points.
   {

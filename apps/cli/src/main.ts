@@ -6,7 +6,10 @@ import { registerTokenCommands } from './commands/token.commands';
 import { registerDeadLetterCommands } from './commands/deadletter.commands';
 import { registerSubscriptionCommands } from './commands/subscription.commands';
 import { registerDeliveryCommands } from './commands/delivery.commands';
+import { registerReconcileCommands } from './commands/reconcile.commands';
 import { registerStatusCommands } from './commands/status.commands';
+import { registerAuditCommands } from './commands/audit.commands';
+import { registerEventsCommands } from './commands/events.commands';
 
 // `idsync …` / `npm run -s cli -- …`: the one operator CLI. Each command group lives in
 // commands/<group>.commands.ts and exports register<Group>Commands(program). Exit codes
@@ -23,7 +26,10 @@ export function buildProgram(): Command {
   registerDeadLetterCommands(program);
   registerSubscriptionCommands(program);
   registerDeliveryCommands(program);
+  registerReconcileCommands(program);
   registerStatusCommands(program);
+  registerAuditCommands(program);
+  registerEventsCommands(program);
   // Every subcommand inherits exitOverride, so usage errors anywhere come back as CommanderError.
   const inherit = (command: Command) => command.commands.forEach((sub) => inherit(sub.exitOverride()));
   inherit(program);
