@@ -14,7 +14,7 @@ export class ProcessedChangesLedger {
   }
 
   /** Idempotent: a concurrent duplicate (another replica after a rebalance) leaves the first row. */
-  async markProcessed(consumerGroup: string, change: ScimChangeRecord, record: ReceivedRecord, eventCount: number): Promise<void> {
+  async markProcessed(consumerGroup: string, change: Pick<ScimChangeRecord, 'changeId' | 'tenantId'>, record: ReceivedRecord, eventCount: number): Promise<void> {
     await this.db.query(
       `INSERT INTO worker_processed_changes (consumer_group, change_id, tenant_id, source_topic, source_partition, source_offset, event_count)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (consumer_group, change_id) DO NOTHING`,

@@ -1,0 +1,91 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@nestjs/common';
+import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
+import { decodeOktaHookEventRecord, deriveOktaIdentityEvents, oktaMappingOf, oktaUserOf, type OktaHookEventRecord } from '@idsync/contracts';
+import { ScimChangeRecordRejected } from '../../../changes/events/change-events';
+import { ProcessedChangesLedger } from '../../../changes/processed-changes.ledger';
+import { retryBackoffMs } from '../../../changes/retry-backoff';
+import { WorkerConfig } from '../../../config/worker.config';
+import { RecordOutcomes } from '../../../kafka/record-outcomes';
+import type { ReceivedRecord } from '../../../kafka/received-record';
+import { OktaIdentityPublisher } from '../../okta-identity.publisher';
+import { OktaSubjectLinker } from '../../okta-subject.linker';
+import { OktaUserEnricher } from '../../okta-user.enricher';
+import { HandleOktaEventRecordCommand } from './handle-okta-event-record.command';
+
+/**
+ * One accepted Okta event → its canonical event exactly once per consumer group, the same way
+ * SCIM changes are handled: decode (a bad record is dead-lettered at once), skip a record id the
+ * ledger has, fetch the Okta profile if the mapping needs it, link the Okta user to its SCIM User,
+ * derive (pure; the id comes from the Okta event uuid), publish, record in the ledger. Transient
+ * Kafka/PostgreSQL failures retry with backoff, then the record is dead-lettered.
+ */
+@CommandHandler(HandleOktaEventRecordCommand)
+export class HandleOktaEventRecordHandler implements ICommandHandler<HandleOktaEventRecordCommand, void> {
+  private readonly logger = new Logger('OktaEvents');
+
+  constructor(
+    private readonly config: WorkerConfig,
+    private readonly ledger: ProcessedChangesLedger,
+    private readonly enricher: OktaUserEnricher,
+    private readonly linker: OktaSubjectLinker,
+    private readonly publisher: OktaIdentityPublisher,
+    private readonly outcomes: RecordOutcomes,
+    private readonly events: EventBus,
+  ) {}
+
+  async execute({ record }: HandleOktaEventRecordCommand): Promise<void> {
+    const decoded = decodeOktaHookEventRecord(record.value);
+    if (!decoded.ok) return this.reject(record, `invalid Okta hook record: ${decoded.error}`);
+    const maxAttempts = this.config.WORKER_MAX_ATTEMPTS;
+    let lastError = new Error('not attempted');
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      try {
+        await this.publishOnce(decoded.record, record);
+        return;
+      } catch (err) {
+        lastError = err instanceof Error ? err : new Error(String(err));
+        this.logger.warn(`attempt ${attempt} at ${record.coordinates} failed: ${lastError.message}`);
+        if (attempt < maxAttempts) {
+          await sleep(retryBackoffMs(attempt, this.config.WORKER_RETRY_INITIAL_MS, this.config.WORKER_RETRY_MAX_MS));
+          await record.heartbeat().catch(() => undefined);
+        }
+      }
+    }
+    return this.reject(record, `failed ${maxAttempts} attempts: ${lastError.message}`);
+  }
+
+  private async publishOnce(okta: OktaHookEventRecord, record: ReceivedRecord): Promise<void> {
+    const group = this.config.WORKER_GROUP_ID;
+    const change = { changeId: okta.recordId, tenantId: okta.tenantId };
+    if (await this.ledger.isProcessed(group, okta.recordId)) return;
+    const rule = oktaMappingOf(okta.event.eventType);
+    const user = oktaUserOf(okta.event);
+    if (!rule || !user) {
+      // Subscribed but not mapped (or no user in it): remembered as processed, nothing published.
+      await this.ledger.markProcessed(group, change, record, 0);
+      return;
+    }
+    const oktaUser = rule.needsProfile
+      ? await this.enricher.profileOf({
+          tenantId: okta.tenantId,
+          oktaUserId: user.id,
+          publishedMs: Date.parse(okta.event.published),
+          changesUser: rule.changesUser,
+          heartbeat: () => record.heartbeat(),
+        })
+      : undefined;
+    const login = typeof oktaUser?.profile.login === 'string' ? oktaUser.profile.login : (user.alternateId ?? null);
+    const subject = await this.linker.link(okta.tenantId, user.id, login);
+    const derived = deriveOktaIdentityEvents(okta, { ...subject, oktaUser });
+    await this.publisher.publish(derived);
+    await this.ledger.markProcessed(group, change, record, derived.length);
+  }
+
+  private async reject(record: ReceivedRecord, reason: string): Promise<void> {
+    // The dead-letter saga copies any rejected record byte for byte; it is not SCIM-specific.
+    const deadLettered = this.outcomes.expect(record.coordinates);
+    this.events.publish(new ScimChangeRecordRejected(record, reason));
+    await deadLettered;
+  }
+}
