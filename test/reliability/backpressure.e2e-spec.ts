@@ -57,7 +57,7 @@ describe('SCIM write burst against a small database pool', () => {
     await db?.drop();
   });
 
-  it('sheds the excess with 503 + Retry-After, answers everything, stays bounded and loses nothing', async () => {
+  it('sheds the excess with 503 + Retry-After, answers everything, stays bounded and loses nothing', async (t) => {
     const pid = gateway.pid as number;
     const baseline = rssBytes(pid);
     let peak = baseline;
@@ -93,6 +93,7 @@ describe('SCIM write burst against a small database pool', () => {
       assert.deepEqual(o.body.schemas, [SCIM_ERROR_SCHEMA], `${o.userName}: SCIM Error body`);
       assert.equal(o.body.status, String(o.status), `${o.userName}: SCIM status attribute`);
     }
+    t.diagnostic(`burst of ${BURST}: ${summary}; gateway RSS ${Math.round(baseline / 1048576)} → peak ${Math.round(peak / 1048576)} MiB`);
     assert.ok(peak - baseline < RSS_GROWTH_LIMIT_BYTES, `gateway RSS grew ${Math.round((peak - baseline) / 1048576)} MiB (limit ${RSS_GROWTH_LIMIT_BYTES / 1048576})`);
 
     // Every 201 is durable: the resource and its outbox row.

@@ -43,7 +43,8 @@ export class ScimWriteLimiterMiddleware implements NestMiddleware {
     res.once('finish', release);
     res.once('close', release);
     // Waited in the queue while the client gave up: do not start a write nobody will see.
-    if (req.destroyed) return release();
+    // (The socket, not req: a request whose body was read is already "destroyed".)
+    if (req.socket.destroyed) return release();
     next();
   }
 
