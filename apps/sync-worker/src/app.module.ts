@@ -5,9 +5,10 @@ import { AppConfigModule, AppLoggingModule, HealthModule, KafkaTopicsInitializer
 import { ChangesModule } from './changes/changes.module';
 import { WorkerConfig } from './config/worker.config';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
+import { OktaModule } from './okta/okta.module';
 
 @Module({
-  imports: [AppConfigModule.forRoot(WorkerConfig), AppLoggingModule, DatabaseModule, HealthModule, MetricsModule, ChangesModule, DeadLettersModule],
+  imports: [AppConfigModule.forRoot(WorkerConfig), AppLoggingModule, DatabaseModule, HealthModule, MetricsModule, ChangesModule, DeadLettersModule, OktaModule],
   providers: [KafkaTopicsInitializer.provider((c) => topicDefinitions(c.KAFKA_TOPIC_PREFIX))],
 })
 export class SyncWorkerModule {}
