@@ -103,7 +103,8 @@ async function tail(opts: TailOptions): Promise<number> {
         },
       });
       for (const p of start) consumer.seek({ topic, partition: p.partition, offset: opts.fromBeginning ? p.low : p.high });
-      if (!opts.json) note(`tailing ${topic} for tenant ${tenantId}${opts.fromBeginning ? ' from the beginning' : ''} (Ctrl-C to stop)`);
+      // On stderr, also with --json: scripts (and tests) can wait for it before producing.
+      note(`tailing ${topic} for tenant ${tenantId}${opts.fromBeginning ? ' from the beginning' : ''} (Ctrl-C to stop)`);
       await finished;
     } finally {
       process.off('SIGINT', stop).off('SIGTERM', stop);
