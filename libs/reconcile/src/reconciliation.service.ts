@@ -107,13 +107,12 @@ export class ReconciliationService {
   /** Ids among `resourceIds` whose latest outbox change is unpublished or was published within the settle window. */
   private async travelling(tenantId: string, resourceIds: string[], settleSeconds: number): Promise<Set<string>> {
     if (resourceIds.length === 0) return new Set();
-    const rows: Array<{ resource_id: string }> = await this.deps.db.query(
-      `SELECT DISTINCT substr(message_key, length($1) + 2) AS resource_id
-       FROM outbox WHERE tenant_id = $1 AND message_key = ANY($2::text[]) AND topic = $4
+    const rows: Array<{ message_key: string }> = await this.deps.db.query(
+      `SELECT DISTINCT message_key FROM outbox WHERE tenant_id = $1 AND message_key = ANY($2::text[]) AND topic = $4
          AND (published_at IS NULL OR published_at > now() - make_interval(secs => $3::double precision))`,
       [tenantId, resourceIds.map((id) => scimChangeKey(tenantId, id)), settleSeconds, topicName(TOPICS.scimChanges, this.deps.topicPrefix)],
     );
-    return new Set(rows.map((r) => r.resource_id));
+    return new Set(rows.map((r) => r.message_key.slice(tenantId.length + 1)));
   }
 
   /** Per enabled subscription, resources whose latest delivery failed for good. */
