@@ -4,6 +4,7 @@ import { topicDefinitions } from '@idsync/contracts';
 import { DatabaseModule } from '@idsync/persistence';
 import { AppConfigModule, AppLoggingModule, HealthModule, KafkaTopicsInitializer, MetricsModule } from '@idsync/platform';
 import { AdminModule } from './admin/admin.module';
+import { AuditModule } from './audit/audit.module';
 import { BackpressureModule } from './backpressure/backpressure.module';
 import { BulkModule } from './bulk/bulk.module';
 import { GatewayConfig } from './config/gateway.config';
@@ -29,6 +30,7 @@ import { TenantsModule } from './tenants/tenants.module';
     DiscoveryModule,
     BulkModule,
     AdminModule,
+    AuditModule,
     OktaHooksModule,
   ],
   providers: [

@@ -81,22 +81,28 @@ export class AuditLogReader {
   }
 
   /**
-   * Every matching record of one tenant's chain in chain order (seq), read in batches: the
-   * export's line order is the order a verifier recomputes the chain in.
+   * Every matching record of one tenant's chain (or of every chain, one after the other) in chain
+   * order (seq), read in batches: the export's line order is the order a verifier recomputes in.
    */
-  async *stream(q: { tenantId: string | null; from?: Date; to?: Date }, batchSize = 1_000): AsyncGenerator<AuditRecord> {
-    let after = '0';
-    for (;;) {
-      const params: unknown[] = [];
-      const where = filters({ tenantId: q.tenantId, from: q.from, to: q.to }, params);
-      params.push(after, batchSize);
-      const rows = (await this.db.query(
-        `SELECT ${AUDIT_LOG_COLUMNS} FROM audit_log WHERE ${where.join(' AND ')} AND seq > $${params.length - 1} ORDER BY seq LIMIT $${params.length}`,
-        params,
-      )) as AuditLogRow[];
-      for (const row of rows) yield toAuditRecord(row);
-      if (rows.length < batchSize) return;
-      after = String(rows[rows.length - 1].seq);
+  async *stream(q: { tenantId?: string | null; from?: Date; to?: Date }, batchSize = 1_000): AsyncGenerator<AuditRecord> {
+    const chains =
+      q.tenantId !== undefined
+        ? [q.tenantId?.toLowerCase() ?? SYSTEM_CHAIN_ID]
+        : ((await this.db.query('SELECT chain_id FROM audit_chain_heads ORDER BY chain_id')) as Array<{ chain_id: string }>).map((r) => r.chain_id);
+    for (const chainId of chains) {
+      let after = '0';
+      for (;;) {
+        const params: unknown[] = [];
+        const where = filters({ tenantId: chainId === SYSTEM_CHAIN_ID ? null : chainId, from: q.from, to: q.to }, params);
+        params.push(after, batchSize);
+        const rows = (await this.db.query(
+          `SELECT ${AUDIT_LOG_COLUMNS} FROM audit_log WHERE ${where.join(' AND ')} AND seq > $${params.length - 1} ORDER BY seq LIMIT $${params.length}`,
+          params,
+        )) as AuditLogRow[];
+        for (const row of rows) yield toAuditRecord(row);
+        if (rows.length < batchSize) break;
+        after = String(rows[rows.length - 1].seq);
+      }
     }
   }
 }

@@ -47,6 +47,8 @@ export class AuditHashChain1764800000000 implements MigrationInterface {
     await q.query(`CREATE INDEX ix_audit_log_chain_id ON audit_log (chain_id, id)`);
     await q.query(`CREATE INDEX ix_audit_log_actor ON audit_log (actor_id, id)`);
     await q.query(`CREATE INDEX ix_audit_log_target ON audit_log (resource_id, id) WHERE resource_id IS NOT NULL`);
+    // Retention finds each chain's records older than the cutoff.
+    await q.query(`CREATE INDEX ix_audit_log_chain_time ON audit_log (chain_id, occurred_at)`);
   }
 
   private async chainExistingRecords(q: QueryRunner): Promise<void> {
@@ -74,7 +76,7 @@ export class AuditHashChain1764800000000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP TABLE IF EXISTS audit_checkpoints');
     await q.query('DROP TABLE IF EXISTS audit_chain_heads');
-    for (const index of ['ux_audit_log_chain_seq', 'ix_audit_log_chain_id', 'ix_audit_log_actor', 'ix_audit_log_target']) await q.query(`DROP INDEX IF EXISTS ${index}`);
+    for (const index of ['ux_audit_log_chain_seq', 'ix_audit_log_chain_id', 'ix_audit_log_actor', 'ix_audit_log_target', 'ix_audit_log_chain_time']) await q.query(`DROP INDEX IF EXISTS ${index}`);
     await q.query('ALTER TABLE audit_log DROP COLUMN chain_id, DROP COLUMN seq, DROP COLUMN prev_hash, DROP COLUMN hash, DROP COLUMN changes, DROP COLUMN changes_hash');
   }
 }
