@@ -43,7 +43,8 @@ function health(s: Subscription): SafeHtml {
 function successRate(a: SubscriptionActivity | undefined): SafeHtml | string {
   if (!a || a.attempts === 0) return 'no attempts';
   const pct = (100 * a.succeeded) / a.attempts;
-  return html`<span class="${pct >= 99 ? 'rate-ok' : pct >= 90 ? 'rate-warn' : 'rate-bad'}">${pct.toFixed(pct === 100 || pct === 0 ? 0 : 1)}%</span> of ${a.attempts}`;
+  const tone = pct >= 99 ? 'rate-ok' : pct >= 90 ? 'rate-warn' : 'rate-bad';
+  return html`<span class="${tone}">${Number.isInteger(pct) ? pct : pct.toFixed(1)}%</span> of ${a.attempts}`;
 }
 
 export function subscriptionsPage(session: ConsoleSession, tenant: TenantRef, subscriptions: Subscription[], activity: SubscriptionActivity[]): string {
