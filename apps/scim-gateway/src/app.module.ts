@@ -13,6 +13,7 @@ import { OktaHooksModule } from './hooks/okta-hooks.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { ResourcesModule } from './resources/resources.module';
 import { ScimExceptionFilter } from './scim/http/scim-exception.filter';
+import { ScimOperationMetricsInterceptor } from './scim/http/scim-operation-metrics.interceptor';
 import { ScimResponseInterceptor } from './scim/http/scim-response.interceptor';
 import { TenantsModule } from './tenants/tenants.module';
 
@@ -37,6 +38,7 @@ import { TenantsModule } from './tenants/tenants.module';
     KafkaTopicsInitializer.provider((c) => topicDefinitions(c.KAFKA_TOPIC_PREFIX)),
     { provide: APP_FILTER, useClass: ScimExceptionFilter },
     { provide: APP_INTERCEPTOR, useClass: ScimResponseInterceptor },
+    { provide: APP_INTERCEPTOR, useClass: ScimOperationMetricsInterceptor },
   ],
 })
 export class ScimGatewayModule {}

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { topicDefinitions } from '@idsync/contracts';
+import { TOPICS, topicDefinitions, topicName } from '@idsync/contracts';
 import { DatabaseModule } from '@idsync/persistence';
-import { AppConfigModule, AppLoggingModule, HealthModule, KafkaTopicsInitializer, MetricsModule } from '@idsync/platform';
+import { AppConfigModule, AppLoggingModule, ConsumerLagMonitor, HealthModule, KafkaTopicsInitializer, MetricsModule } from '@idsync/platform';
 import { WebhookConfig } from './config/webhook.config';
 import { ConsoleModule } from './console/console.module';
 import { WebhooksModule } from './webhooks.module';
@@ -11,6 +11,9 @@ import { WebhooksModule } from './webhooks.module';
   // Like the other apps: make sure the topics exist before the consumer subscribes. Without it,
   // webhook-delivery started at the same moment as the gateway and worker (npm start, compose)
   // could subscribe before they had created the topics and fail with UNKNOWN_TOPIC_OR_PARTITION.
-  providers: [KafkaTopicsInitializer.provider((c) => topicDefinitions(c.KAFKA_TOPIC_PREFIX))],
+  providers: [
+    KafkaTopicsInitializer.provider((c) => topicDefinitions(c.KAFKA_TOPIC_PREFIX)),
+    ConsumerLagMonitor.provider(WebhookConfig, (c) => ({ groupId: c.WEBHOOK_GROUP_ID, topics: [topicName(TOPICS.identityEvents, c.KAFKA_TOPIC_PREFIX)] })),
+  ],
 })
 export class WebhookDeliveryModule {}

@@ -5,6 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { BaseAppConfig } from './config/base-config';
 import { loadConfig } from './config/config-loader';
 import { kafkaClientConfig } from './kafka/kafka-client.factory';
+import { httpMetricsMiddleware } from './metrics/http-metrics';
 import { setupOpenApi, type OpenApiOptions } from './openapi/openapi';
 import { httpServerTracingMiddleware, startTracing, TracingShutdownFlush } from './tracing';
 
@@ -68,6 +69,7 @@ export async function createIdsyncApp(module: Type<unknown>, opts: IdsyncAppOpti
   }
   // First middleware: the request's SERVER span is active for body parsing and everything after.
   if (tracing) app.use(httpServerTracingMiddleware());
+  app.use(httpMetricsMiddleware());
   opts.configure?.(app);
   // Before init: Nest adds its 404 handler at init, and routes registered after it are unreachable.
   if (opts.openApi) setupOpenApi(app, opts.openApi);

@@ -12,6 +12,8 @@ export * from './kafka/kafka-topics.initializer';
 export * from './bootstrap';
 export * from './tracing';
 export * from './metrics/metrics.module';
+export * from './metrics/http-metrics';
+export * from './metrics/consumer-lag';
 export * from './admin/admin-api.guard';
 export * from './cli/cli-output';
 export * from './openapi/openapi';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { DuplicateScimChangeSkipped, IdentityEventsPublished, ScimChangeAttemptFailed } from './change-events';
 
 const changesProcessed = new Counter({
@@ -12,6 +12,11 @@ const eventsPublished = new Counter({
   name: 'idsync_worker_events_published_total',
   help: 'Public identity events published, by CloudEvent type',
   labelNames: ['type'],
+});
+const commitToPublish = new Histogram({
+  name: 'idsync_worker_commit_to_publish_seconds',
+  help: "From a change's commit in scim-gateway (its occurredAt) to its events published by sync-worker",
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
 });
 const attemptFailures = new Counter({
   name: 'idsync_worker_attempt_failures_total',
@@ -26,6 +31,8 @@ export class WorkerMetricsHandler implements IEventHandler<IdentityEventsPublish
   handle(event: IdentityEventsPublished | DuplicateScimChangeSkipped | ScimChangeAttemptFailed): void {
     if (event instanceof IdentityEventsPublished) {
       changesProcessed.inc({ outcome: 'published' });
+      const committedAt = Date.parse(event.change.occurredAt);
+      if (Number.isFinite(committedAt)) commitToPublish.observe(Math.max(0, Date.now() - committedAt) / 1000);
       for (const type of event.eventTypes) eventsPublished.inc({ type });
     } else if (event instanceof DuplicateScimChangeSkipped) {
       changesProcessed.inc({ outcome: 'duplicate' });
