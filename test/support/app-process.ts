@@ -4,6 +4,7 @@
 // Only PIDs started here are ever signalled; stopAllAppProcesses() (call it from `after`) and a
 // process 'exit' hook make sure none outlive the test file.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 
 export type IdsyncAppName = 'scim-gateway' | 'sync-worker' | 'webhook-delivery';
@@ -17,6 +18,8 @@ export interface AppProcessOptions {
   /** Wait for /health/ready as well as /health/live (false when a dependency is meant to be down). */
   waitReady?: boolean;
   startTimeoutMs?: number;
+  /** Also append everything the process writes to this file (long runs such as `npm run chaos` keep whole logs). */
+  logFile?: string;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -74,8 +77,10 @@ export class AppProcess {
     live.add(this);
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     // pino logs (LOG_LEVEL=warn) go to stdout, crashes to stderr: both are kept for diagnostics.
+    const logFile = this.opts.logFile;
     const keep = (chunk: Buffer) => {
       this.stderrText = (this.stderrText + chunk.toString('utf8')).slice(-STDERR_LIMIT);
+      if (logFile) fs.appendFileSync(logFile, chunk);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
