@@ -1,6 +1,7 @@
-import { Controller, Get, Header, Query, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
-import { QueryBus } from '@nestjs/cqrs';
+import { Controller, Get, Header, Post, Query, Redirect, UseFilters, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { VerifyAuditChainCommand } from './commands/verify-audit-chain.command';
 import { ConsoleExceptionFilter } from './console-exception.filter';
 import type { DeadLetterListing } from './dead-letters/dead-letter-reader';
 import { DeadLettersQueryDto } from './dto/console-query.dto';
@@ -11,7 +12,7 @@ import { GetAuditChainStatusQuery } from './queries/get-audit-chain-status.query
 import { ListConsoleTenantsQuery } from './queries/list-console-tenants.query';
 import { ListDeadLettersQuery } from './queries/list-dead-letters.query';
 import type { ConsoleSession } from './session/console-session';
-import { ConsoleSessionGuard, CurrentConsoleSession } from './session/console-session.guard';
+import { ConsoleSessionGuard, CurrentConsoleSession, RequireConsoleRole } from './session/console-session.guard';
 
 const HTML = 'text/html; charset=utf-8';
 const DEFAULT_DEAD_LETTERS = 50;
@@ -23,7 +24,10 @@ const DEFAULT_DEAD_LETTERS = 50;
 @UseFilters(ConsoleExceptionFilter)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class ConsoleController {
-  constructor(private readonly queries: QueryBus) {}
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+  ) {}
 
   @Get()
   @Header('Content-Type', HTML)
@@ -43,5 +47,14 @@ export class ConsoleController {
   @Header('Content-Type', HTML)
   async audit(@CurrentConsoleSession() session: ConsoleSession): Promise<string> {
     return auditPage(session, await this.queries.execute<GetAuditChainStatusQuery, AuditChainStatus>(new GetAuditChainStatusQuery()));
+  }
+
+  /** The Verify button (POST + CSRF token): starts a verification in the background, back to the page (303). */
+  @Post('audit/verify')
+  @RequireConsoleRole('console:operate')
+  @Redirect()
+  async verifyAudit(): Promise<{ url: string; statusCode: number }> {
+    await this.commands.execute(new VerifyAuditChainCommand());
+    return { url: '/console/audit', statusCode: 303 };
   }
 }

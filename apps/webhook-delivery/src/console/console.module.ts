@@ -3,6 +3,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { adminApiTokenProvider } from '@idsync/platform';
 import { WebhookConfig } from '../config/webhook.config';
 import { ConsoleAssetsController } from './assets/console-assets.controller';
+import { AuditChainMonitor } from './audit/audit-chain-monitor';
+import { VerifyAuditChainHandler } from './commands/verify-audit-chain.handler';
 import { ConsoleController } from './console.controller';
 import { ConsoleExceptionFilter } from './console-exception.filter';
 import { ConsoleSecurityHeadersMiddleware } from './console-security-headers.middleware';
@@ -24,8 +26,8 @@ import { TenantConsoleController } from './tenant-console.controller';
 /**
  * The operator console under /console: server-rendered pages over the same CQRS queries and
  * commands as the admin API (delivery list/detail, subscriptions, replay) plus its own read
- * queries, a live view of the public event stream, and the dead-letter list. Sign-in uses the
- * admin API token; the browser then holds only an opaque session cookie.
+ * queries, a live view of the public event stream, the dead-letter list and the audit-chain
+ * status. Sign-in uses the admin API token; the browser then holds only an opaque session cookie.
  */
 @Module({
   imports: [CqrsModule],
@@ -45,6 +47,8 @@ import { TenantConsoleController } from './tenant-console.controller';
     GetDeliveryChartsHandler,
     ListDeadLettersHandler,
     GetAuditChainStatusHandler,
+    AuditChainMonitor,
+    VerifyAuditChainHandler,
   ],
 })
 export class ConsoleModule implements NestModule {

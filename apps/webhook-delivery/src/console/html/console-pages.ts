@@ -58,20 +58,42 @@ export function deadLettersPage(session: ConsoleSession, listing: DeadLetterList
 }
 
 export function auditPage(session: ConsoleSession, status: AuditChainStatus): string {
-  let body;
   if (!status.available) {
-    body = html`<p class="notice notice-warn" role="status"><strong>Not available.</strong> ${status.reason}</p>`;
-  } else {
-    body = html`<dl class="summary">
-      <dt>Result</dt><dd>${status.ok ? statusBadge('intact', 'ok') : statusBadge('broken', 'bad')}</dd>
-      <dt>Verified at</dt><dd>${timeOf(status.verifiedAt)}</dd>
-      <dt>Chains</dt><dd>${status.chains}</dd>
-      <dt>Records checked</dt><dd>${status.records}</dd>
-      <dt>Latest checkpoint</dt><dd>${status.latestCheckpoint ?? '–'}</dd>
-      ${status.problems.length > 0 ? html`<dt>Problems</dt><dd><ul>${status.problems.map((p) => html`<li>${p}</li>`)}</ul></dd>` : ''}
-    </dl>`;
+    return renderPage({ title: 'Audit chain', session, active: 'audit' }, html`<p class="notice notice-warn" role="status"><strong>Not available.</strong> ${status.reason}</p>`);
   }
-  return renderPage({ title: 'Audit chain', session, active: 'audit' }, body);
+  const { heads, lastVerification: v, verifying } = status;
+  const checkpoint = heads.latestCheckpoint;
+  const result = v
+    ? html`<dl class="summary" id="audit-verification">
+      <dt>Result</dt><dd>${v.error ? statusBadge('could not run', 'bad') : v.ok ? statusBadge('intact', 'ok') : statusBadge('broken', 'bad')}</dd>
+      <dt>Finished</dt><dd>${timeOf(v.finishedAt)} (started ${timeOf(v.startedAt)})</dd>
+      <dt>Records verified</dt><dd>${v.records} in ${v.chains} chain(s)</dd>
+      ${v.brokenChains > 0 ? html`<dt>Broken chains</dt><dd>${v.brokenChains}</dd>` : ''}
+      ${v.firstBreak ? html`<dt>First break</dt><dd class="excerpt">${v.firstBreak}</dd>` : ''}
+      ${v.checkpointMismatches > 0 ? html`<dt>Checkpoint mismatches</dt><dd>${v.checkpointMismatches}</dd>` : ''}
+      ${v.error ? html`<dt>Error</dt><dd class="excerpt">${v.error}</dd>` : ''}
+    </dl>`
+    : html`<p id="audit-verification">This console has not verified the chains since it started.</p>`;
+  const canVerify = session.roles.includes('console:operate');
+  return renderPage(
+    { title: 'Audit chain', session, active: 'audit' },
+    html`<p>Every identity change is recorded in a per-tenant SHA-256 hash chain (docs/AUDIT.md). A verification recomputes every record and compares it with the chain heads and checkpoints.</p>
+    <h2>Chains</h2>
+    <dl class="summary">
+      <dt>Chains</dt><dd>${heads.chains}</dd>
+      <dt>Records appended</dt><dd>${heads.recordsAppended}</dd>
+      <dt>Latest checkpoint</dt><dd>${checkpoint
+        ? html`${timeOf(checkpoint.createdAt)} · chain ${checkpoint.tenantId ?? 'system'} at seq ${checkpoint.seq} (${checkpoint.reason}, ${checkpoint.signed ? 'signed' : 'unsigned'})`
+        : 'none yet'}</dd>
+    </dl>
+    <h2>Latest verification</h2>
+    ${verifying ? html`<p class="notice notice-warn" role="status" data-auto-refresh="2000">Verifying… this page refreshes by itself.</p>` : ''}
+    ${result}
+    ${canVerify && !verifying
+      ? html`<form method="post" action="/console/audit/verify" class="inline-form"><input type="hidden" name="_csrf" value="${session.csrfToken}"><button type="submit" class="primary">Verify now</button>
+        <span class="muted">Reads the whole audit log; signatures are checked by <code>idsync audit verify</code> with the checkpoint public key.</span></form>`
+      : ''}`,
+  );
 }
 
 export function loginPage(opts: { next: string; error?: string }): string {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { SYSTEM_CHAIN_ID } from '@idsync/audit';
 
 /** A tenant as the overview shows it: its name (when scim-gateway's table is in this database) and webhook figures. */
 export interface TenantOverview {
@@ -30,6 +31,14 @@ export interface MinuteFigures {
   /** Event time (or arrival here) → successful attempt finished, in ms; null without deliveries that minute. */
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
+}
+
+/** The audit hash chains at a glance (from their heads and checkpoints; nothing is recomputed). */
+export interface AuditChainHeads {
+  chains: number;
+  /** Sum of the chain heads' seq: records ever appended (retention may have removed old ones). */
+  recordsAppended: number;
+  latestCheckpoint: { tenantId: string | null; seq: number; createdAt: string; reason: string; signed: boolean } | null;
 }
 
 /**
@@ -136,5 +145,23 @@ export class ConsoleReadModel {
       latencyP50Ms: r.p50 === null ? null : Math.max(0, Math.round(Number(r.p50))),
       latencyP95Ms: r.p95 === null ? null : Math.max(0, Math.round(Number(r.p95))),
     }));
+  }
+
+  /** Undefined when the audit chain tables are not in this database. */
+  async auditChainHeads(): Promise<AuditChainHeads | undefined> {
+    const [{ present }]: Array<{ present: boolean }> = await this.db.query(`SELECT to_regclass('audit_chain_heads') IS NOT NULL AND to_regclass('audit_checkpoints') IS NOT NULL AS present`);
+    if (!present) return undefined;
+    const [heads]: Array<{ chains: number; appended: string | null }> = await this.db.query('SELECT count(*)::int AS chains, sum(seq)::text AS appended FROM audit_chain_heads');
+    const checkpoints: Array<{ chain_id: string; seq: string; created_at: Date; reason: string; signed: boolean }> = await this.db.query(
+      'SELECT chain_id, seq::text AS seq, created_at, reason, signature IS NOT NULL AS signed FROM audit_checkpoints ORDER BY created_at DESC, id DESC LIMIT 1',
+    );
+    const c = checkpoints[0];
+    return {
+      chains: heads.chains,
+      recordsAppended: Number(heads.appended ?? 0),
+      latestCheckpoint: c
+        ? { tenantId: c.chain_id === SYSTEM_CHAIN_ID ? null : c.chain_id, seq: Number(c.seq), createdAt: c.created_at.toISOString(), reason: c.reason, signed: c.signed }
+        : null,
+    };
   }
 }

@@ -1,20 +1,23 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { AuditChainMonitor, type AuditVerificationSummary } from '../audit/audit-chain-monitor';
+import { ConsoleReadModel, type AuditChainHeads } from './console-read-model';
 import { GetAuditChainStatusQuery } from './get-audit-chain-status.query';
 
 export type AuditChainStatus =
   | { available: false; reason: string }
-  | { available: true; ok: boolean; verifiedAt: string; chains: number; records: number; latestCheckpoint: string | null; problems: string[] };
+  | { available: true; heads: AuditChainHeads; lastVerification: AuditVerificationSummary | null; verifying: boolean };
 
-/**
- * The audit-chain page. @idsync/audit does not export a chain verifier yet, so this reports
- * "not available"; once it does, this handler is where its latest result is read.
- */
+/** The audit page: chain heads and the latest checkpoint (cheap reads), plus the latest verification this console ran. */
 @QueryHandler(GetAuditChainStatusQuery)
 export class GetAuditChainStatusHandler implements IQueryHandler<GetAuditChainStatusQuery, AuditChainStatus> {
-  execute(): Promise<AuditChainStatus> {
-    return Promise.resolve({
-      available: false,
-      reason: 'This build has no audit-chain verifier (@idsync/audit does not export AuditChainVerifier yet). Verify the chain with the CLI once it is available.',
-    });
+  constructor(
+    private readonly readModel: ConsoleReadModel,
+    private readonly monitor: AuditChainMonitor,
+  ) {}
+
+  async execute(): Promise<AuditChainStatus> {
+    const heads = await this.readModel.auditChainHeads();
+    if (!heads) return { available: false, reason: 'This database has no audit hash chain tables (audit_chain_heads, audit_checkpoints): the audit trail lives in the scim-gateway database.' };
+    return { available: true, heads, lastVerification: this.monitor.lastVerification, verifying: this.monitor.verifying };
   }
 }
