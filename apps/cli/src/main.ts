@@ -7,6 +7,7 @@ import { registerDeadLetterCommands } from './commands/deadletter.commands';
 import { registerSubscriptionCommands } from './commands/subscription.commands';
 import { registerDeliveryCommands } from './commands/delivery.commands';
 import { registerReconcileCommands } from './commands/reconcile.commands';
+import { registerResyncCommands } from './commands/resync.commands';
 import { registerStatusCommands } from './commands/status.commands';
 import { registerAuditCommands } from './commands/audit.commands';
 import { registerEventsCommands } from './commands/events.commands';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerSubscriptionCommands(program);
   registerDeliveryCommands(program);
   registerReconcileCommands(program);
+  registerResyncCommands(program);
   registerStatusCommands(program);
   registerAuditCommands(program);
   registerEventsCommands(program);

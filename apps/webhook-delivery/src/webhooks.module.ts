@@ -16,6 +16,7 @@ import { WebhookConfig } from './config/webhook.config';
 import { IdentityEventsMessageController } from './events/identity-events.message-controller';
 import { CreateSubscriptionHandler } from './subscriptions/commands/create-subscription.handler';
 import { DeleteSubscriptionHandler } from './subscriptions/commands/delete-subscription.handler';
+import { ResyncSubscriptionHandler } from './subscriptions/commands/resync-subscription.handler';
 import { RotateSecretHandler } from './subscriptions/commands/rotate-secret.handler';
 import { UpdateSubscriptionHandler } from './subscriptions/commands/update-subscription.handler';
 import { GetSubscriptionHandler } from './subscriptions/queries/get-subscription.handler';
@@ -45,6 +46,7 @@ import { SubscriptionRepository } from './subscriptions/subscription.repository'
     AttemptDeliveryHandler,
     ReplayDeliveryHandler,
     RecoverSubscriptionHandler,
+    ResyncSubscriptionHandler,
     ListDeliveriesHandler,
     GetDeliveryHandler,
   ],

@@ -7,6 +7,8 @@ import type { RecoverResult } from '../delivery/commands/recover-subscription.ha
 import { CreateSubscriptionCommand } from '../subscriptions/commands/create-subscription.command';
 import type { CreatedSubscription } from '../subscriptions/commands/create-subscription.handler';
 import { DeleteSubscriptionCommand } from '../subscriptions/commands/delete-subscription.command';
+import { ResyncSubscriptionCommand } from '../subscriptions/commands/resync-subscription.command';
+import type { ResyncResult } from '../subscriptions/commands/resync-subscription.handler';
 import { RotateSecretCommand } from '../subscriptions/commands/rotate-secret.command';
 import type { RotatedSecret } from '../subscriptions/commands/rotate-secret.handler';
 import { UpdateSubscriptionCommand } from '../subscriptions/commands/update-subscription.command';
@@ -14,7 +16,7 @@ import { GetSubscriptionQuery } from '../subscriptions/queries/get-subscription.
 import { ListSubscriptionsQuery } from '../subscriptions/queries/list-subscriptions.query';
 import type { Subscription } from '../subscriptions/subscription.repository';
 import { AdminApiGuard, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
-import { CreatedSubscriptionResponse, RecoverResultResponse, RotatedSecretResponse, SubscriptionResponse } from './dto/admin-responses.dto';
+import { CreatedSubscriptionResponse, RecoverResultResponse, ResyncResultResponse, RotatedSecretResponse, SubscriptionResponse } from './dto/admin-responses.dto';
 import { RecoverQueryDto } from './dto/delivery.query.dto';
 import { CreateSubscriptionDto, RotateSecretDto, UpdateSubscriptionDto } from './dto/subscription.dto';
 import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
@@ -101,5 +103,17 @@ export class SubscriptionsController {
   @ApiAcceptedResponse({ type: RecoverResultResponse })
   recover(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: RecoverQueryDto): Promise<RecoverResult> {
     return this.commands.execute<RecoverSubscriptionCommand, RecoverResult>(new RecoverSubscriptionCommand(query.tenantId, id, new Date(query.since)));
+  }
+
+  /** Onboarding a target system: the current state of every resource it selects, to this subscription only. */
+  @Post(':id/resync')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Queue the current state of every matching resource for this subscription (idsync.user.snapshot / idsync.group.snapshot)',
+    description: 'Reads the compacted current-state topics; webhook-ids derive from (subscription, resource, version), so repeating or resuming a re-sync duplicates nothing.',
+  })
+  @ApiAcceptedResponse({ type: ResyncResultResponse })
+  resync(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: TenantScopeQueryDto): Promise<ResyncResult> {
+    return this.commands.execute<ResyncSubscriptionCommand, ResyncResult>(new ResyncSubscriptionCommand(query.tenantId, id));
   }
 }

@@ -146,3 +146,23 @@ export class DeliveryWithAttemptsResponse extends DeliveryResponse {
   @ApiProperty({ type: [DeliveryAttemptResponse] })
   attempts!: DeliveryAttemptResponse[];
 }
+
+export class ResyncResultResponse {
+  @ApiProperty({ format: 'uuid' })
+  subscriptionId!: string;
+
+  @ApiProperty({ description: 'Current resources of the tenant whose snapshot type the subscription asks for' })
+  resources!: number;
+
+  @ApiProperty({ description: 'Excluded by the subscription\'s resource filter' })
+  filteredOut!: number;
+
+  @ApiProperty({ description: 'Snapshot deliveries queued by this call' })
+  enqueued!: number;
+
+  @ApiProperty({ description: 'Queued by an earlier re-sync of the same versions: skipped, not duplicated' })
+  alreadyQueued!: number;
+
+  @ApiProperty({ description: 'Insert batches written' })
+  batches!: number;
+}
