@@ -22,7 +22,7 @@ export interface RunningCli {
 }
 
 /** Starts `idsync <args>`; env is added to this process's environment. */
-export function startIdsync(args: string[], env: Record<string, string> = {}, timeoutMs = 90_000): RunningCli {
+export function startIdsync(args: string[], env: Record<string, string> = {}, timeoutMs = 180_000): RunningCli {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -40,7 +40,7 @@ export function startIdsync(args: string[], env: Record<string, string> = {}, ti
 }
 
 /** Runs `idsync <args>` to completion. */
-export function runIdsync(args: string[], env: Record<string, string> = {}, timeoutMs = 90_000): Promise<CliRun> {
+export function runIdsync(args: string[], env: Record<string, string> = {}, timeoutMs = 180_000): Promise<CliRun> {
   return startIdsync(args, env, timeoutMs).done;
 }
 

@@ -10,7 +10,7 @@ import { runIdsync, startIdsync } from './cli-runner';
 
 // `idsync events tail` against records on a real topic (binary-mode CloudEvents: ce_* headers,
 // JSON value), produced here so every case controls exactly what is on the stream.
-describe('idsync events tail', { timeout: 180_000 }, () => {
+describe('idsync events tail', { timeout: 600_000 }, () => {
   const tenantA = randomUUID();
   const tenantB = randomUUID();
   let prefix: string;
