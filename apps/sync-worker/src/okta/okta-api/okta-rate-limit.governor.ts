@@ -4,7 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 interface RateWindow {
   limit: number;
   remaining: number;
-  /** When the window resets, converted to local time with the response's Date header. */
+  /** X-Rate-Limit-Reset as Okta sent it: identifies the window. */
+  resetEpochSeconds: number;
+  /** When the window resets on our clock. */
   resetAtMs: number;
   /** Requests this process sent in the window. */
   used: number;
@@ -84,15 +86,19 @@ export class OktaRateLimitGovernor {
     const remaining = Number(headers.remaining);
     const reset = Number(headers.reset);
     if (!Number.isFinite(reset) || reset <= 0) return;
-    // Okta's clock, not ours: the Date header says how far away the reset is.
+    // Okta's clock, not ours: when the Date header shows a real skew, shift the reset by it. (The
+    // header has 1-second resolution, so small differences are truncation, not skew.)
     const serverNow = headers.date ? Date.parse(headers.date) : NaN;
-    const resetAtMs = now + Math.max(0, reset * 1000 - (Number.isFinite(serverNow) ? serverNow : now));
+    const skewMs = Number.isFinite(serverNow) && Math.abs(now - serverNow) > 2_000 ? now - serverNow : 0;
     const current = this.windows.get(org);
-    const sameWindow = current !== undefined && Math.abs(current.resetAtMs - resetAtMs) < 1_500 && now < current.resetAtMs;
+    const sameWindow = current !== undefined && current.resetEpochSeconds === reset;
+    const reported = Number.isFinite(remaining) ? remaining : 0;
     this.windows.set(org, {
       limit: Number.isFinite(limit) && limit > 0 ? limit : (current?.limit ?? 1),
-      remaining: status === 429 ? 0 : Number.isFinite(remaining) ? remaining : (current?.remaining ?? 0),
-      resetAtMs: sameWindow ? Math.max(current.resetAtMs, resetAtMs) : resetAtMs,
+      // The lowest count seen in a window wins (other clients may be using the same limit).
+      remaining: status === 429 ? 0 : sameWindow ? Math.min(current.remaining, reported) : reported,
+      resetEpochSeconds: reset,
+      resetAtMs: reset * 1000 + skewMs,
       // The request that brought this response counts in the window it reports.
       used: sameWindow ? current.used : 1,
     });
