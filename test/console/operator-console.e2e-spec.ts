@@ -30,10 +30,9 @@ describe('operator console (headless Chromium)', () => {
   const cspViolations: string[] = [];
 
   before(async () => {
-    // Fails here (not skipped) with the apt-get hint when Chromium is missing.
-    browser = await launchChromium();
     receiver = await TestReceiver.start((n) => (n === 1 ? { status: 500, body: 'receiver is down for maintenance' } : 200));
-    harness = await WebhookHarness.start({ WEBHOOK_RETRY_SCHEDULE_MS: '0' });
+    // Chromium missing fails here (never a skip) with the apt-get hint; it starts alongside the app.
+    [browser, harness] = await Promise.all([launchChromium(), WebhookHarness.start({ WEBHOOK_RETRY_SCHEDULE_MS: '0' })]);
     const db = new pg.Client({ connectionString: harness.db.url });
     await db.connect();
     await db.query('INSERT INTO tenants (id, name) VALUES ($1, $2)', [tenantId, tenantName]);
@@ -215,9 +214,12 @@ describe('operator console (headless Chromium)', () => {
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to main content');
 
-    const csp = (await page.request.get(consoleUrl(''))).headers()['content-security-policy'];
-    assert.match(csp, /script-src 'self'/);
-    assert.doesNotMatch(csp, /unsafe-inline/);
+    for (const path of ['', `/tenants/${tenantId}/deliveries`, '/assets/console.js', '/login']) {
+      const headers = (await page.request.get(consoleUrl(path))).headers();
+      assert.match(headers['content-security-policy'] ?? '', /default-src 'none'; script-src 'self'; style-src 'self'/, path);
+      assert.doesNotMatch(headers['content-security-policy'], /unsafe-inline|unsafe-eval/, path);
+      assert.equal(headers['x-frame-options'], 'DENY', path);
+    }
     assert.deepEqual(cspViolations, [], 'no Content-Security-Policy violations on any page');
 
     await page.getByRole('button', { name: 'Sign out' }).click();

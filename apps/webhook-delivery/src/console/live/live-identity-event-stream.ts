@@ -68,6 +68,8 @@ export class LiveIdentityEventStream implements OnModuleDestroy {
   private readonly topic: string;
   private readonly events = new Subject<LiveIdentityEvent>();
   private readonly statuses = new Subject<LiveStreamStatus>();
+  /** Ends every open page stream on shutdown, so open SSE responses do not hold the HTTP server open. */
+  private readonly closing = new Subject<void>();
   private readonly buffers = new Map<string, LiveIdentityEvent[]>();
   /** Next offset expected per partition: a seek after the first fetch must not show an event twice. */
   private readonly nextOffsets = new Map<number, bigint>();
@@ -99,6 +101,7 @@ export class LiveIdentityEventStream implements OnModuleDestroy {
         this.events.subscribe((e) => {
           if (e.tenantId === tenant) subscriber.next({ type: 'identity-event', id: e.position, data: e });
         }),
+        this.closing.subscribe(() => subscriber.complete()),
       ];
       const heartbeat = setInterval(() => subscriber.next({ type: 'heartbeat', data: { at: new Date().toISOString() } }), HEARTBEAT_MS);
       this.ensureStarted();
@@ -115,6 +118,7 @@ export class LiveIdentityEventStream implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.closing.next();
     clearTimeout(this.idleTimer);
     await this.stop();
   }
