@@ -17,6 +17,8 @@ import { OtlpTraceReceiver, SPAN_KIND, type ReceivedSpan } from './otlp-receiver
 // topic, sync-worker, the public topic and webhook-delivery — on every span and on the
 // `traceparent` the webhook endpoint receives. Parent links are checked hop by hop, so a hop that
 // started a new trace (or dropped the context) fails here.
+// Three apps compiling TypeScript at once on a shared CI machine can take a while to come up.
+const START_TIMEOUT_MS = 180_000;
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 /** The names, from the webhook attempt back to the SCIM request, of one connected trace. */
@@ -75,8 +77,8 @@ describe('tracing: one trace from the SCIM request to the webhook attempt, acros
       OTEL_BSP_SCHEDULE_DELAY: '200', // read by the SDK: export every 200 ms instead of 5 s
     };
     [gateway, , webhooks] = await Promise.all([
-      startAppProcess({ app: 'scim-gateway', env: { ...common, OUTBOX_POLL_MS: '200' } }),
-      startAppProcess({ app: 'sync-worker', env: { ...common, WORKER_GROUP_ID: `${prefix}-worker` } }),
+      startAppProcess({ app: 'scim-gateway', env: { ...common, OUTBOX_POLL_MS: '200' }, startTimeoutMs: START_TIMEOUT_MS }),
+      startAppProcess({ app: 'sync-worker', env: { ...common, WORKER_GROUP_ID: `${prefix}-worker` }, startTimeoutMs: START_TIMEOUT_MS }),
       startAppProcess({
         app: 'webhook-delivery',
         env: {
@@ -88,6 +90,7 @@ describe('tracing: one trace from the SCIM request to the webhook attempt, acros
           WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
           WEBHOOK_POLL_MS: '100',
         },
+        startTimeoutMs: START_TIMEOUT_MS,
       }),
     ]);
     scim = await adminTenant(gateway.url, 'tracing');
