@@ -1,4 +1,4 @@
-import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
@@ -11,10 +11,12 @@ interface OutboxStats {
   oldestSeconds: number;
 }
 
-const sources = new Set<() => Promise<OutboxStats>>();
+const sources = new Set<() => Promise<OutboxStats | undefined>>();
 
+/** Stats of every running gateway in this process; one whose database does not answer is left out. */
 async function collectStats(): Promise<OutboxStats[]> {
-  return Promise.all([...sources].map((s) => s()));
+  const stats = await Promise.all([...sources].map((s) => s()));
+  return stats.filter((s): s is OutboxStats => s !== undefined);
 }
 
 // Module-level: prom-client's registry is process-wide, and tests start the app more than once.
@@ -42,7 +44,14 @@ export const outboxOldestAge = new Gauge({
  */
 @Injectable()
 export class OutboxMetrics implements OnModuleInit, OnApplicationShutdown {
-  private readonly source = () => this.stats();
+  private readonly logger = new Logger(OutboxMetrics.name);
+  // A scrape must not fail because PostgreSQL is down (/metrics would answer 500 and every other
+  // series would be lost with it): the gauges then keep their last values and a warning is logged.
+  private readonly source = () =>
+    this.stats().catch((err: unknown) => {
+      this.logger.warn(`outbox metrics unavailable: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    });
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 

@@ -37,13 +37,24 @@ export function setPendingDeliveryStatsSource(source: (() => Promise<PendingDeli
   pendingStatsSource = source;
 }
 
+/** undefined when the database does not answer: a scrape must not fail (500) because of it; the gauges keep their last values. */
+async function pendingStats(): Promise<PendingDeliveryStats[] | undefined> {
+  try {
+    return (await pendingStatsSource?.()) ?? [];
+  } catch {
+    return undefined;
+  }
+}
+
 export const pendingDeliveries = new Gauge({
   name: 'idsync_webhook_pending_deliveries',
   help: 'Deliveries waiting for an attempt or a retry, per subscription (queue depth per endpoint)',
   labelNames: ['subscription'],
   async collect() {
+    const stats = await pendingStats();
+    if (!stats) return;
     this.reset();
-    for (const s of (await pendingStatsSource?.()) ?? []) this.set({ subscription: s.subscriptionId }, s.pending);
+    for (const s of stats) this.set({ subscription: s.subscriptionId }, s.pending);
   },
 });
 
@@ -52,7 +63,9 @@ export const oldestPendingAge = new Gauge({
   help: 'Age of the oldest pending delivery per subscription',
   labelNames: ['subscription'],
   async collect() {
+    const stats = await pendingStats();
+    if (!stats) return;
     this.reset();
-    for (const s of (await pendingStatsSource?.()) ?? []) this.set({ subscription: s.subscriptionId }, s.oldestPendingSeconds);
+    for (const s of stats) this.set({ subscription: s.subscriptionId }, s.oldestPendingSeconds);
   },
 });

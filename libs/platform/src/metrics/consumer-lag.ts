@@ -90,8 +90,13 @@ export class ConsumerLagMonitor implements OnApplicationShutdown {
   private async refresh(): Promise<PartitionLag[]> {
     try {
       if (!this.admin) {
-        this.admin = createKafkaClient(this.config, 'idsync-lag-monitor').admin();
-        await this.admin.connect();
+        const admin = createKafkaClient(this.config, 'idsync-lag-monitor').admin();
+        // Kept only once connected: a failed connect is retried from scratch on the next scrape.
+        await admin.connect().catch(async (err: unknown) => {
+          await admin.disconnect().catch(() => undefined);
+          throw err;
+        });
+        this.admin = admin;
       }
       const admin = this.admin;
       let timer: NodeJS.Timeout | undefined;
