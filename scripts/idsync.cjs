@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // The `idsync` command (package.json "bin"): the operator CLI (apps/cli), run from its TypeScript sources.
 require('./register.cjs');
-const { runCli } = require('../apps/cli/src/main.ts');
-runCli(process.argv.slice(2)).then((code) => process.exit(code));
+const { runCli, exitWhenFlushed } = require('../apps/cli/src/main.ts');
+runCli(process.argv.slice(2)).then(exitWhenFlushed);

@@ -51,7 +51,15 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Exits once stdout and stderr are flushed: when they are pipes (`idsync … --json | jq`) writes are
+ * asynchronous, and a bare process.exit() could cut the JSON short. exit() rather than exitCode so
+ * that a Kafka or pg client's leftover timers cannot hold the shell.
+ */
+export function exitWhenFlushed(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
 if (require.main === module) {
-  // exit() rather than exitCode: a Kafka or pg client's leftover timers must not hold the shell.
-  void runCli(process.argv.slice(2)).then((code) => process.exit(code));
+  void runCli(process.argv.slice(2)).then(exitWhenFlushed);
 }
