@@ -5,11 +5,12 @@ import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { Client as PgClient } from 'pg';
 import { AuditChainVerifier } from '@idsync/audit';
-import { TOPICS, deriveIdentityEvents, topicName, type ScimChangeRecord } from '@idsync/contracts';
+import { TOPICS, deriveIdentityEvents, oktaHookRecordId, oktaMappingOf, oktaUserOf, topicName, type OktaHookEventRecord, type ScimChangeRecord } from '@idsync/contracts';
 import { waitFor } from '@idsync/testing';
 import { analyzeIdentityEvents, sql } from '../faults/fault-helpers';
 import type { ReadIdentityEvent, ReadRecord } from '../pipeline/pipeline-harness';
 import type { ChaosStack } from './chaos-stack';
+import type { OktaEventHookGenerator } from './okta-event-hooks';
 import type { OktaWorkload } from './okta-workload';
 
 export interface CheckRow {
@@ -52,7 +53,8 @@ export async function drainState(stack: ChaosStack, kafka: Kafka): Promise<Drain
   const [pending] = await sql<{ n: number }>(stack.db.url, `SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`);
   return {
     unpublishedOutbox: outbox.n,
-    workerLag: await groupLag(kafka, stack.workerGroup, topicName(TOPICS.scimChanges, stack.prefix)),
+    // The worker's one consumer group reads SCIM changes and Okta Event Hook records.
+    workerLag: (await groupLag(kafka, stack.workerGroup, topicName(TOPICS.scimChanges, stack.prefix))) + (await groupLag(kafka, stack.workerGroup, topicName(TOPICS.oktaEvents, stack.prefix))),
     webhookLag: await groupLag(kafka, stack.webhookGroup, topicName(TOPICS.identityEvents, stack.prefix)),
     pendingDeliveries: pending.n,
   };
@@ -139,13 +141,13 @@ export function eventTypeMatches(patterns: string[], type: string): boolean {
 
 const sample = (items: string[], n = 5) => (items.length ? `${items.slice(0, n).join('; ')}${items.length > n ? ` … (+${items.length - n})` : ''}` : '');
 
-interface OutboxRow {
+interface OutboxRow<T> {
   id: string;
-  payload: ScimChangeRecord;
+  payload: T;
 }
 
 /** Runs every check; the caller has drained the system first. */
-export async function runChecks(stack: ChaosStack, workload: OktaWorkload, kafka: Kafka, drain: { drained: boolean; state: DrainState; ms: number }): Promise<CheckRow[]> {
+export async function runChecks(stack: ChaosStack, workload: OktaWorkload, hooks: OktaEventHookGenerator, kafka: Kafka, drain: { drained: boolean; state: DrainState; ms: number }): Promise<CheckRow[]> {
   const rows: CheckRow[] = [];
   const add = (check: string, ok: boolean, figures: string, detail = '') => rows.push({ check, ok, figures, detail });
   const t = workload.tally;
@@ -169,7 +171,9 @@ export async function runChecks(stack: ChaosStack, workload: OktaWorkload, kafka
   );
 
   // ---- the gateway's database ----
-  const outbox = await sql<OutboxRow>(stack.db.url, 'SELECT id::text, payload FROM outbox ORDER BY id');
+  // The outbox carries SCIM changes and accepted Okta Event Hook events (each for its own topic).
+  const outbox = await sql<OutboxRow<ScimChangeRecord>>(stack.db.url, `SELECT id::text, payload FROM outbox WHERE topic LIKE '%' || $1 ORDER BY id`, [TOPICS.scimChanges]);
+  const oktaOutbox = await sql<OutboxRow<OktaHookEventRecord>>(stack.db.url, `SELECT id::text, payload FROM outbox WHERE topic LIKE '%' || $1 ORDER BY id`, [TOPICS.oktaEvents]);
   const changes = outbox.map((r) => r.payload);
   const byVersion = new Map<string, ScimChangeRecord[]>();
   for (const c of changes) {
@@ -196,10 +200,12 @@ export async function runChecks(stack: ChaosStack, workload: OktaWorkload, kafka
 
   // ---- the public stream ----
   const eventsTopic = topicName(TOPICS.identityEvents, stack.prefix);
-  const events = (await readTopicToEnd(kafka, eventsTopic)).map(asIdentityEvent);
+  const allEvents = (await readTopicToEnd(kafka, eventsTopic)).map(asIdentityEvent);
+  const isOkta = (e: ReadIdentityEvent) => e.ce.changeid?.startsWith('okta:');
+  const events = allEvents.filter((e) => !isOkta(e));
   const expectedIds = changes.flatMap((c) => deriveIdentityEvents(c).map((e) => e.id));
   const a = analyzeIdentityEvents(events, expectedIds);
-  const onStream = new Set(events.map((e) => e.ce.id));
+  const onStream = new Set(allEvents.map((e) => e.ce.id));
   const acceptedMissing = changes.filter((c) => acceptedChanges.has(c.changeId)).flatMap((c) => deriveIdentityEvents(c).map((e) => e.id)).filter((id) => !onStream.has(id));
   add('accepted changes on the public stream', acceptedMissing.length === 0, `${acceptedChanges.size} changes, ${acceptedMissing.length} events missing`, sample(acceptedMissing));
   add(
@@ -218,6 +224,29 @@ export async function runChecks(stack: ChaosStack, workload: OktaWorkload, kafka
   );
   add('per-resource order (ce_sequence)', a.orderViolations.length === 0 && a.splitSubjects.length === 0, `${new Set(events.map((e) => e.key)).size} subjects`, sample([...a.orderViolations, ...a.splitSubjects.map((s) => `split ${s}`)]));
 
+  // ---- Okta Event Hook events: each accepted uuid once on the stream (no ce_sequence: not versions) ----
+  const oktaEvents = allEvents.filter(isOkta);
+  const oktaExpected = oktaOutbox.filter((r) => oktaMappingOf(r.payload.event.eventType) && oktaUserOf(r.payload.event)).map((r) => `${r.payload.recordId}:0`);
+  const o = analyzeIdentityEvents(oktaEvents, oktaExpected);
+  const storedUuids = new Set(oktaOutbox.map((r) => r.payload.recordId));
+  const hookNotStored = hooks.accepted.filter((h) => !storedUuids.has(oktaHookRecordId(h.tenantId, h.uuid))).map((h) => h.uuid);
+  const hookMissing = hooks.accepted.map((h) => `${oktaHookRecordId(h.tenantId, h.uuid)}:0`).filter((id) => !onStream.has(id));
+  const oktaRecordTwice = oktaOutbox.length - storedUuids.size;
+  add(
+    'accepted Okta Event Hook events on the stream',
+    hookNotStored.length === 0 && hookMissing.length === 0 && o.missing.length === 0 && o.unexpected.length === 0 && o.differingDuplicates.length === 0,
+    `${hooks.accepted.length} accepted (${hooks.resentDeliveries} deliveries re-sent), ${storedUuids.size} stored, ${o.distinct} distinct events, ${o.total - o.distinct} redeliveries`,
+    [
+      hookNotStored.length ? `NOT STORED ${sample(hookNotStored)}` : '',
+      hookMissing.length ? `MISSING ${sample(hookMissing)}` : '',
+      o.missing.length ? `stored but not published ${sample(o.missing)}` : '',
+      o.unexpected.length ? `FOREIGN ${sample(o.unexpected)}` : '',
+      o.differingDuplicates.length ? `DIFFERING ${sample(o.differingDuplicates)}` : '',
+    ]
+      .filter(Boolean)
+      .join('; '),
+  );
+
   // ---- duplicate effects ----
   const sameVersionTwice = [...byVersion].filter(([, cs]) => cs.length > 1).map(([k]) => k);
   const noopPatches = changes.filter((c) => c.operation === 'patch' && c.changedAttributes.length === 0).map((c) => c.changeId);
@@ -234,7 +263,7 @@ export async function runChecks(stack: ChaosStack, workload: OktaWorkload, kafka
   const unacknowledged = changes.filter((c) => !acceptedChanges.has(c.changeId) && !cascade(c)).length;
   const unexplainedPuts = Math.max(0, noopPuts - resentPuts - t.unknownOutcomes);
   const unexplainedUnacked = Math.max(0, unacknowledged - t.unknownOutcomes);
-  const unexplained = sameVersionTwice.length + noopPatches.length + dupGroups.length + unexplainedPuts + unexplainedUnacked + a.differingDuplicates.length;
+  const unexplained = sameVersionTwice.length + noopPatches.length + dupGroups.length + unexplainedPuts + unexplainedUnacked + a.differingDuplicates.length + oktaRecordTwice;
   add(
     'unexplained duplicate effects',
     unexplained === 0,
@@ -245,6 +274,7 @@ export async function runChecks(stack: ChaosStack, workload: OktaWorkload, kafka
       sameVersionTwice.length ? `SAME VERSION TWICE ${sample(sameVersionTwice)}` : '',
       noopPatches.length ? `NO-OP PATCH VERSIONS ${noopPatches.length}` : '',
       dupGroups.length ? `DUPLICATE GROUPS ${sample(dupGroups.map((g) => `${g.name} ×${g.n}`))}` : '',
+      oktaRecordTwice ? `OKTA EVENT UUID STORED TWICE ×${oktaRecordTwice}` : '',
     ]
       .filter(Boolean)
       .join('; '),
@@ -302,7 +332,7 @@ export async function runChecks(stack: ChaosStack, workload: OktaWorkload, kafka
 
   // ---- webhook receivers ----
   const firstCopies = new Map<string, ReadIdentityEvent>();
-  for (const e of events) if (!firstCopies.has(e.ce.id)) firstCopies.set(e.ce.id, e);
+  for (const e of allEvents) if (!firstCopies.has(e.ce.id)) firstCopies.set(e.ce.id, e);
   for (const sub of stack.subscriptions) {
     const expected = [...firstCopies.values()].filter((e) => e.ce.tenantid === sub.tenantId && eventTypeMatches(sub.eventTypes, e.ce.type)).map((e) => e.ce.id);
     const stored = [...sub.receiver.stored.values()];

@@ -5,7 +5,8 @@ import { formatTable } from '@idsync/platform';
 import { ChaosStack, chaosWorkDir } from './chaos-stack';
 import { drainState, runChecks, waitForDrain, type CheckRow } from './chaos-checks';
 import { describeFault, fullRunRequiredFaults, planFaults, runFaults, type ExecutedFault, type Fault, type PlannedFault } from './fault-schedule';
-import { OktaWorkload, SeededRandom, type WorkloadGenerator, type WorkloadTally } from './okta-workload';
+import { OktaEventHookGenerator } from './okta-event-hooks';
+import { OktaWorkload, SeededRandom, type WorkloadTally } from './okta-workload';
 
 export interface ChaosOptions {
   label: string;
@@ -21,8 +22,8 @@ export interface ChaosOptions {
   /** Pause between two faults of a track. */
   gapMs?: [number, number];
   maxUsersPerTenant?: number;
-  /** Extra workload generators (e.g. Okta Event Hook deliveries), given the stack once it is up. */
-  generators?: (stack: ChaosStack) => WorkloadGenerator[];
+  /** Weight of Okta Event Hook deliveries against 100 for the SCIM operations (0: none). */
+  eventHookWeight?: number;
   log?: (line: string) => void;
   keepDatabase?: boolean;
 }
@@ -34,7 +35,7 @@ export interface ChaosResult {
   options: { durationMs: number; rate: number; drainTimeoutMs: number };
   plan: { atMs: number; fault: string }[];
   executed: { startedMs: number; endedMs: number; fault: string; note: string }[];
-  workload: WorkloadTally & { accepted: number };
+  workload: WorkloadTally & { accepted: number; eventHooksAccepted: number; eventHookDeliveriesResent: number };
   checks: CheckRow[];
   totalMs: number;
   workDir: string;
@@ -69,13 +70,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
 
   const stack = await ChaosStack.start({ label: o.label, workDir, log, tenants: TENANTS, subscriptions: SUBSCRIPTIONS, receiverSlowMs: 3_000 });
   try {
-    const workload = new OktaWorkload({
+    const hooks = new OktaEventHookGenerator(o.eventHookWeight ?? 8, stack.oktaHooks, (tenantId) => workload.people(tenantId));
+    const workload: OktaWorkload = new OktaWorkload({
       tenants: stack.tenants,
       seed: o.seed,
       rate: o.rate,
       durationMs: o.durationMs,
       maxUsersPerTenant: o.maxUsersPerTenant ?? 400,
-      generators: o.generators?.(stack) ?? [],
+      generators: hooks.weight > 0 ? [hooks] : [],
     });
     const t0 = Date.now();
     let workloadDone = false;
@@ -95,7 +97,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const kafka = stack.kafka('chaos-checks');
     const drain = await waitForDrain(stack, kafka, o.drainTimeoutMs, log);
     if (!drain.drained) log(`not drained: ${JSON.stringify(await drainState(stack, kafka).catch((e: Error) => e.message))}`);
-    const checks = await runChecks(stack, workload, kafka, drain);
+    const checks = await runChecks(stack, workload, hooks, kafka, drain);
     const ok = checks.every((c) => c.ok);
     return {
       ok,
@@ -104,7 +106,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       options: { durationMs: o.durationMs, rate: o.rate, drainTimeoutMs: o.drainTimeoutMs },
       plan: plan.map((p) => ({ atMs: p.atMs, fault: describeFault(p.fault) })),
       executed: executed.map((e: ExecutedFault) => ({ startedMs: e.startedMs, endedMs: e.endedMs, fault: describeFault(e.planned.fault), note: e.note })),
-      workload: { ...workload.tally, accepted: workload.accepted.length },
+      workload: { ...workload.tally, accepted: workload.accepted.length, eventHooksAccepted: hooks.accepted.length, eventHookDeliveriesResent: hooks.resentDeliveries },
       checks,
       totalMs: Date.now() - started,
       workDir,

@@ -76,6 +76,8 @@ export class ChaosStack {
   readonly receivers: ChaosReceiver[] = [];
   readonly subscriptions: ChaosSubscription[] = [];
   readonly tenants: ChaosTenant[] = [];
+  /** Per tenant id: the Okta Event Hook's header name and secret. */
+  readonly oktaHooks = new Map<string, { headerName: string; secret: string }>();
   brokers = '';
   prefix = '';
   workerGroup = '';
@@ -123,7 +125,9 @@ export class ChaosStack {
     this.prefix = uniqueTopicPrefix(this.opts.label);
     this.workerGroup = `${this.prefix}-worker`;
     this.webhookGroup = `${this.prefix}-webhook`;
-    const common = { ...chaosAppEnv(), DATABASE_URL: this.db.url, KAFKA_BROKERS: this.brokers, KAFKA_TOPIC_PREFIX: this.prefix, ...this.opts.env };
+    // One key ring for all: the gateway encrypts Okta hook secrets, webhook-delivery signing secrets.
+    const keyRing = { ENCRYPTION_KEYS: `chaos:${EnvelopeCipher.generateKey()}`, ENCRYPTION_ACTIVE_KEY_ID: 'chaos' };
+    const common = { ...chaosAppEnv(), ...keyRing, DATABASE_URL: this.db.url, KAFKA_BROKERS: this.brokers, KAFKA_TOPIC_PREFIX: this.prefix, ...this.opts.env };
     const envOf: Record<IdsyncAppName, Record<string, string>> = {
       'scim-gateway': { ...common, ADMIN_API_TOKEN: ADMIN_TOKEN },
       'sync-worker': { ...common, WORKER_GROUP_ID: this.workerGroup },
@@ -131,8 +135,6 @@ export class ChaosStack {
         ...common,
         WEBHOOK_GROUP_ID: this.webhookGroup,
         ADMIN_API_TOKEN: ADMIN_TOKEN,
-        ENCRYPTION_KEYS: `chaos:${EnvelopeCipher.generateKey()}`,
-        ENCRYPTION_ACTIVE_KEY_ID: 'chaos',
       },
     };
     const make = (app: IdsyncAppName, name: string) =>
@@ -140,15 +142,23 @@ export class ChaosStack {
     this.gateways.push(make('scim-gateway', 'gateway-a'), make('scim-gateway', 'gateway-b'));
     this.workers.push(make('sync-worker', 'worker-a'), make('sync-worker', 'worker-b'));
     this.deliveries.push(make('webhook-delivery', 'webhooks-a'), make('webhook-delivery', 'webhooks-b'));
-    // The first gateway creates the topics; the others then start together (2 cores: not all six at once).
+    // The first gateway creates the topics; the other five then start together.
     await this.gateways[0].start();
-    await Promise.all([this.gateways[1].start(), this.workers[0].start(), this.deliveries[0].start()]);
-    await Promise.all([this.workers[1].start(), this.deliveries[1].start()]);
+    await Promise.all([this.gateways[1], ...this.workers, ...this.deliveries].map((a) => a.start()));
     log(`apps up in ${Date.now() - t0} ms: ${this.apps.map((a) => `${a.name} ${a.url} (pid ${a.pid})`).join(', ')}`);
 
     for (const name of this.opts.tenants) {
       const a = await adminTenant(this.gateways[0].url, `${this.prefix}-${name}`);
       this.tenants.push({ name, tenantId: a.tenantId, clients: [a, sameTenantOn(a, this.gateways[1].url)] });
+      // The tenant's Okta Event Hook: a generated secret in the Authorization header.
+      const res = await fetch(`${this.gateways[0].url}/admin/tenants/${a.tenantId}/okta/hook`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ headerName: 'Authorization', generate: true }),
+      });
+      const hook = (await res.json()) as { headerName: string; secret: string };
+      if (res.status !== 200 || !hook.secret) throw new Error(`configuring the Okta Event Hook: ${res.status} ${JSON.stringify(hook)}`);
+      this.oktaHooks.set(a.tenantId, { headerName: hook.headerName, secret: hook.secret });
     }
     for (const [i, sub] of this.opts.subscriptions.entries()) {
       const receiver = await new ChaosReceiver(`r${i}`, this.opts.receiverSlowMs).start();

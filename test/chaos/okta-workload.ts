@@ -79,6 +79,8 @@ export interface WorkloadTally {
 interface UserModel {
   id: string;
   userName: string;
+  /** Okta's user id, sent as externalId (Okta Event Hooks name people by it). */
+  externalId: string;
   active: boolean;
 }
 interface GroupModel {
@@ -98,6 +100,8 @@ export interface WorkloadContext {
   tenant: ChaosTenant;
   random: SeededRandom;
   send(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<RequestOutcome>;
+  /** The same retrying client for a path outside /scim/v2 (e.g. /hooks/okta/:tenant); `headers` replace the SCIM bearer token. */
+  sendRaw(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<RequestOutcome>;
   accept(write: Omit<AcceptedWrite, 'tenantId' | 'resent'> & { resent?: boolean }): void;
   /** Counts an answer the workload did not expect. */
   unexpected(what: string): void;
@@ -149,6 +153,12 @@ export class OktaWorkload {
     for (const t of options.tenants) for (const c of t.clients) if (new URL(c.baseUrl).hostname !== '127.0.0.1') throw new Error(`the chaos workload only targets 127.0.0.1, not ${c.baseUrl}`);
     this.random = new SeededRandom(options.seed ^ 0x5eed);
     this.models = options.tenants.map((tenant) => ({ tenant, users: new Map(), groups: new Map(), created: 0 }));
+  }
+
+  /** The people provisioned in a tenant so far, as Okta names them (user id = externalId, login = userName). */
+  people(tenantId: string): { oktaUserId: string; login: string }[] {
+    const m = this.models.find((x) => x.tenant.tenantId === tenantId);
+    return m ? [...m.users.values()].map((u) => ({ oktaUserId: u.externalId, login: u.userName })) : [];
   }
 
   /** Stops starting new operations (those in flight finish within their bounds). */
@@ -224,12 +234,13 @@ export class OktaWorkload {
   private async createUser(m: TenantModel): Promise<void> {
     const n = ++m.created;
     const userName = `chaos.${m.tenant.name}.${n}@example.com`;
+    const externalId = `00u${n.toString(36)}${m.tenant.name.replace(/[^a-z0-9]/gi, '')}`;
     this.count('user.create');
     const adopt = async (): Promise<boolean> => {
       const found = await this.send(m.tenant, 'GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`);
       const hit = (found.body.Resources as { id: string; active?: boolean }[] | undefined)?.[0];
       if (found.status === 200 && hit) {
-        m.users.set(hit.id, { id: hit.id, userName, active: hit.active !== false });
+        m.users.set(hit.id, { id: hit.id, userName, externalId, active: hit.active !== false });
         return true;
       }
       return false;
@@ -238,7 +249,7 @@ export class OktaWorkload {
     const body = {
       schemas: [USER_SCHEMA],
       userName,
-      externalId: `00u${n.toString(36)}${m.tenant.name}`,
+      externalId,
       name: { givenName: 'Chaos', familyName: `User${n}` },
       emails: [{ value: userName, type: 'work', primary: true }],
       active: true,
@@ -247,7 +258,7 @@ export class OktaWorkload {
     if (res.status === 201) {
       const id = String(res.body.id);
       this.accept(m, { resourceType: 'User', resourceId: id, version: versionOf(res.etag), operation: 'create' });
-      m.users.set(id, { id, userName, active: true });
+      m.users.set(id, { id, userName, externalId, active: true });
       if (this.random.chance(this.opts.resendProbability)) {
         // Okta lost the 201: it re-sends, gets 409 uniqueness, then filters and adopts.
         this.resent('user.create');
@@ -429,7 +440,7 @@ export class OktaWorkload {
   // ---- plumbing ------------------------------------------------------------------------------
 
   /** One request with Okta-like retries; each attempt goes to the next gateway replica. */
-  private async send(tenant: ChaosTenant, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RequestOutcome> {
+  private async send(tenant: ChaosTenant, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, root = '/scim/v2'): Promise<RequestOutcome> {
     this.tally.requests++;
     const deadline = Date.now() + this.opts.maxRequestMs;
     let last: RequestOutcome = { status: 0, attempts: 0, body: {}, etag: null };
@@ -438,7 +449,7 @@ export class OktaWorkload {
       const client = tenant.clients[this.roundRobin++ % tenant.clients.length];
       let retryAfterMs = Math.min(8_000, 250 * 2 ** (attempt - 1));
       try {
-        const res = await fetch(`${client.baseUrl}/scim/v2${path}`, {
+        const res = await fetch(`${client.baseUrl}${root}${path}`, {
           method,
           headers: { authorization: `Bearer ${client.token}`, ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }), ...headers },
           body: body === undefined ? undefined : JSON.stringify(body),
@@ -476,6 +487,7 @@ export class OktaWorkload {
       tenant: m.tenant,
       random: this.random,
       send: (method, path, body, headers) => this.send(m.tenant, method, path, body, headers),
+      sendRaw: (method, path, body, headers) => this.send(m.tenant, method, path, body, headers, ''),
       accept: (w) => this.accept(m, w),
       unexpected: (what) => this.unexpected(what),
     };
