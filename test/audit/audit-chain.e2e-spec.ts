@@ -111,6 +111,15 @@ describe('audit hash chain (AuditWriter, AuditChainVerifier, AuditCheckpointer)'
     assert.equal(report.firstBreak?.seq, 3);
   });
 
+  it('an erased diff (changes set to NULL) still verifies: the chain commits to it through changes_hash', async () => {
+    const tenant = randomUUID();
+    await append(tenant, 4);
+    await ds.query('UPDATE audit_log SET changes = NULL WHERE tenant_id = $1 AND seq = 2', [tenant]);
+    assert.equal((await verify(tenant)).ok, true);
+    await ds.query('UPDATE audit_log SET changes_hash = NULL WHERE tenant_id = $1 AND seq = 2', [tenant]);
+    assert.equal((await verify(tenant)).firstBreak?.seq, 2, 'but the commitment itself cannot go');
+  });
+
   it('detects a deleted record, two records swapped, and a truncated tail', async () => {
     const deleted = randomUUID();
     await append(deleted, 10);
