@@ -44,9 +44,13 @@ export class FakeOkta {
     this.server = http.createServer((req, res) => void this.handle(req, res));
   }
 
+  /** `http://127.0.0.1:<port>` once started: the org URL. */
+  origin = '';
+
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.origin;
   }
 
   async stop(): Promise<void> {
@@ -101,12 +105,14 @@ export class FakeOkta {
     const id = match[1];
     const pendingSlow = this.slow.get(id) ?? 0;
     if (pendingSlow > 0) {
+      // Logged on arrival (status 0): the client may well have given up before the answer.
       this.slow.set(id, pendingSlow - 1);
+      record(0);
       await new Promise((r) => setTimeout(r, this.slowMs));
-      if (res.destroyed) {
-        record(0);
-        return;
-      }
+      // A client that waited gets its answer (so only a client-side timeout leads to a second request).
+      const slowUser = this.users.get(id);
+      if (!res.destroyed) res.writeHead(slowUser ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(slowUser ?? { errorCode: 'E0000007' }));
+      return;
     }
     const user = this.users.get(id);
     if (!user) return this.send(res, 404, { errorCode: 'E0000007' }, record);
