@@ -35,36 +35,42 @@ export function versionOfResource(value: Record<string, unknown> | null): number
  * a tombstone leaves the key with value null. Bounded: every partition ends at its noted mark.
  */
 export async function readCurrentState(kafka: Kafka, topic: string, options: ReadCurrentStateOptions): Promise<Map<string, CurrentStateEntry>> {
+  return (await readCurrentStates(kafka, [topic], options)).get(topic) as Map<string, CurrentStateEntry>;
+}
+
+/** Several compacted topics in one pass (one consumer group join instead of one per topic). */
+export async function readCurrentStates(kafka: Kafka, topics: string[], options: ReadCurrentStateOptions): Promise<Map<string, Map<string, CurrentStateEntry>>> {
   const prefix = `${options.tenantId}:`;
-  const state = new Map<string, CurrentStateEntry>();
+  const states = new Map(topics.map((t) => [t, new Map<string, CurrentStateEntry>()]));
   const admin = kafka.admin();
   await admin.connect();
   const groupId = `idsync-reconcile-${randomUUID()}`;
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    // Partitions still to read: last offset to reach (high-water mark − 1).
-    const remaining = new Map<number, bigint>();
-    for (const o of offsets) if (BigInt(o.high) > BigInt(o.low)) remaining.set(o.partition, BigInt(o.high) - 1n);
-    if (remaining.size === 0) return state;
+    // Partitions still to read ("topic/partition"): last offset to reach (high-water mark − 1).
+    const remaining = new Map<string, bigint>();
+    for (const topic of topics) {
+      for (const o of await admin.fetchTopicOffsets(topic)) if (BigInt(o.high) > BigInt(o.low)) remaining.set(`${topic}/${o.partition}`, BigInt(o.high) - 1n);
+    }
+    if (remaining.size === 0) return states;
 
     const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
     await consumer.connect();
     try {
       let finish: () => void = () => undefined;
       const done = new Promise<void>((resolve) => (finish = resolve));
-      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.subscribe({ topics, fromBeginning: true });
       await consumer.run({
         autoCommit: false,
-        eachMessage: async ({ partition, message }) => {
-          const last = remaining.get(partition);
+        eachMessage: async ({ topic, partition, message }) => {
+          const last = remaining.get(`${topic}/${partition}`);
           if (last === undefined) return;
           const key = message.key?.toString('utf8') ?? '';
           if (key.startsWith(prefix)) {
             const value = message.value === null ? null : (JSON.parse(message.value.toString('utf8')) as Record<string, unknown>);
-            state.set(key, { resourceId: key.slice(prefix.length), value, version: versionOfResource(value) });
+            states.get(topic)?.set(key, { resourceId: key.slice(prefix.length), value, version: versionOfResource(value) });
           }
           if (BigInt(message.offset) >= last) {
-            remaining.delete(partition);
+            remaining.delete(`${topic}/${partition}`);
             if (remaining.size === 0) finish();
           }
         },
@@ -72,7 +78,7 @@ export async function readCurrentState(kafka: Kafka, topic: string, options: Rea
       let timer: NodeJS.Timeout | undefined;
       const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${topic}: end of ${remaining.size} partition(s) not reached within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(() => reject(new Error(`${topics.join(', ')}: end of ${remaining.size} partition(s) not reached within ${timeoutMs} ms`)), timeoutMs);
       });
       try {
         await Promise.race([done, deadline]);
@@ -83,7 +89,7 @@ export async function readCurrentState(kafka: Kafka, topic: string, options: Rea
       await consumer.disconnect();
     }
     await admin.deleteGroups([groupId]).catch(() => undefined);
-    return state;
+    return states;
   } finally {
     await admin.disconnect();
   }

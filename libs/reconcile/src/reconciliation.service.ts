@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditWriter } from '@idsync/audit';
 import { TOPICS, scimChangeKey, topicName, type ScimChangeRecord, type ScimResourceKind } from '@idsync/contracts';
-import { readCurrentState, type CurrentStateEntry } from './current-state-reader';
+import { readCurrentStates, type CurrentStateEntry } from './current-state-reader';
 import { DRIFT_KINDS, type Drift, type DriftKind, type ReconciliationReport, type RepairSummary, type SubscriptionDeliveryHealth } from './drift';
 import { enqueueChange, latestRecordedChange } from './outbox-access';
 
@@ -58,13 +58,14 @@ export class ReconciliationService {
 
     const stored: StoredVersion[] = await this.deps.db.query(`SELECT id::text, resource_type, version FROM scim_resources WHERE tenant_id = $1`, [tenantId]);
     progress(`database: ${stored.length} resources`);
+    const names = KINDS.map(({ topic }) => topicName(topic, this.deps.topicPrefix));
+    const read = await readCurrentStates(this.deps.kafka, names, { tenantId });
     const topicState = new Map<ScimResourceKind, Map<string, CurrentStateEntry>>();
-    for (const { kind, topic } of KINDS) {
-      const name = topicName(topic, this.deps.topicPrefix);
-      const state = await readCurrentState(this.deps.kafka, name, { tenantId });
-      progress(`${name}: ${state.size} keys of this tenant`);
+    KINDS.forEach(({ kind }, i) => {
+      const state = read.get(names[i]) ?? new Map<string, CurrentStateEntry>();
+      progress(`${names[i]}: ${state.size} keys of this tenant`);
       topicState.set(kind, state);
-    }
+    });
 
     const candidates: Drift[] = [];
     const inDatabase = new Set<string>();
