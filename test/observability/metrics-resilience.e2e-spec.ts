@@ -7,7 +7,7 @@ import { scrape } from './prometheus-text';
 
 // /metrics is what tells operators something is wrong: it must keep answering when PostgreSQL is
 // gone (the outbox gauges are read from the database on every scrape).
-describe('metrics: /metrics keeps answering while the database is gone', { timeout: 120_000 }, () => {
+describe('metrics: /metrics keeps answering while the database is gone', { timeout: 240_000 }, () => {
   let db: TestDatabase;
   let gateway: AppProcess;
   let webhooks: AppProcess;

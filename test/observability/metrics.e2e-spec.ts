@@ -19,7 +19,7 @@ import { scrape, type Exposition } from './prometheus-text';
 const ROOT = path.resolve(__dirname, '..', '..');
 const PARTITIONS = 6;
 
-describe('metrics: one SCIM change through the stack', { timeout: 240_000 }, () => {
+describe('metrics: one SCIM change through the stack', { timeout: 480_000 }, () => {
   let db: TestDatabase;
   let gateway: AppProcess;
   let worker: AppProcess;
@@ -131,6 +131,18 @@ describe('metrics: one SCIM change through the stack', { timeout: 240_000 }, () 
     const lag = after_.webhooks.find('idsync_kafka_consumer_lag', { group: `${prefix}-webhook`, topic: topicName(TOPICS.identityEvents, prefix) });
     assert.equal(lag.length, PARTITIONS);
     assert.ok(after_.webhooks.sum('idsync_http_request_duration_seconds_count', { method: 'POST', route: '/admin/subscriptions', status_code: '201' }) >= 1);
+  });
+
+  it('main.ts wiring: the API apps serve their OpenAPI document at /docs/openapi.json, sync-worker serves none', async () => {
+    for (const [app, title] of [
+      [gateway, 'idsync scim-gateway'],
+      [webhooks, 'idsync webhook-delivery'],
+    ] as const) {
+      const res = await fetch(`${app.url}/docs/openapi.json`);
+      assert.equal(res.status, 200, app.name);
+      assert.equal(((await res.json()) as { info: { title: string } }).info.title, title);
+    }
+    assert.equal((await fetch(`${worker.url}/docs/openapi.json`)).status, 404);
   });
 
   it('the consumer lag is the real lag: records the group has not consumed, back to 0 once it has', async () => {

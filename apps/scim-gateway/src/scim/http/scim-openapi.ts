@@ -227,12 +227,13 @@ export function ScimOperation(): ClassDecorator & MethodDecorator {
     ApiProduces(SCIM_MEDIA_TYPE),
     scimError(400, 'Invalid request (scimType says why: invalidSyntax, invalidValue, invalidFilter, mutability, …)'),
     scimError(401, 'Missing, unknown or revoked SCIM token'),
-    scimError(500, 'Unexpected error (details are logged with an error id, never returned)'),
+    scimError(500, 'Unexpected error: the detail names an errorId; the details are in the log only'),
+    scimError(503, 'Overloaded or the database is restarting: retry after the Retry-After header'),
   );
 }
 
 export const ScimNotFound = () => scimError(404, 'No such resource in the token’s tenant');
-export const ScimConflict = () => scimError(409, 'uniqueness: userName (Users) or displayName is taken in this tenant');
+export const ScimConflict = () => scimError(409, 'uniqueness: a unique attribute (a User’s userName) is taken in this tenant');
 export const ScimPreconditionFailed = () => scimError(412, 'If-Match does not match the current version (ETag)');
 export const ScimPayloadTooLarge = () => scimError(413, 'Body larger than SCIM_MAX_PAYLOAD_BYTES');
 export const ScimNotImplemented = () => scimError(501, 'Not supported by this service provider');
