@@ -12,6 +12,7 @@ import { DiscoveryModule } from './discovery/discovery.module';
 import { OktaHooksModule } from './hooks/okta-hooks.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { ResourcesModule } from './resources/resources.module';
+import { ReconcileModule } from './reconcile/reconcile.module';
 import { ScimExceptionFilter } from './scim/http/scim-exception.filter';
 import { ScimOperationMetricsInterceptor } from './scim/http/scim-operation-metrics.interceptor';
 import { ScimResponseInterceptor } from './scim/http/scim-response.interceptor';
@@ -31,6 +32,7 @@ import { TenantsModule } from './tenants/tenants.module';
     DiscoveryModule,
     BulkModule,
     AdminModule,
+    ReconcileModule,
     AuditModule,
     OktaHooksModule,
   ],

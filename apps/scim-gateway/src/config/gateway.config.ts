@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
 import { BaseAppConfig } from '@idsync/platform';
 
 /** scim-gateway settings (environment variables; see README's configuration table). */
@@ -65,6 +65,20 @@ export class GatewayConfig extends BaseAppConfig {
   get maxQueuedWrites(): number {
     return this.SCIM_MAX_QUEUED_WRITES || 4 * this.maxConcurrentWrites;
   }
+
+  /** Minutes between periodic reconciliation runs over every tenant (docs/RELIABILITY.md); 0 = off. */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  RECONCILE_INTERVAL_MINUTES = 0;
+
+  /** Whether the periodic reconciliation also repairs what it finds (otherwise it only reports: logs and metrics). */
+  @IsBoolean()
+  RECONCILE_REPAIR = false;
+
+  /** A change published this recently is still travelling through the worker: not drift. */
+  @IsInt()
+  @Min(0)
+  RECONCILE_SETTLE_SECONDS = 30;
 
   /** Admin API token (protects /admin/*); the admin API is disabled while it is empty. */
   @IsOptional()
