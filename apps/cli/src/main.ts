@@ -11,6 +11,7 @@ import { registerResyncCommands } from './commands/resync.commands';
 import { registerStatusCommands } from './commands/status.commands';
 import { registerAuditCommands } from './commands/audit.commands';
 import { registerEventsCommands } from './commands/events.commands';
+import { registerOktaCommands } from './commands/okta.commands';
 
 // `idsync …` / `npm run -s cli -- …`: the one operator CLI. Each command group lives in
 // commands/<group>.commands.ts and exports register<Group>Commands(program). Exit codes
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerStatusCommands(program);
   registerAuditCommands(program);
   registerEventsCommands(program);
+  registerOktaCommands(program);
   // Every subcommand inherits exitOverride, so usage errors anywhere come back as CommanderError.
   const inherit = (command: Command) => command.commands.forEach((sub) => inherit(sub.exitOverride()));
   inherit(program);
