@@ -1,10 +1,13 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import { BaseAppConfig } from './config/base-config';
 import { loadConfig } from './config/config-loader';
 import { kafkaClientConfig } from './kafka/kafka-client.factory';
+import { applyServerTimeouts, hstsMiddleware, httpsOptionsFrom, reloadCertificateOnSighup } from './http/transport-security';
 import { httpMetricsMiddleware } from './metrics/http-metrics';
 import { setupOpenApi, type OpenApiOptions } from './openapi/openapi';
 import { httpServerTracingMiddleware, startTracing, TracingShutdownFlush } from './tracing';
@@ -39,12 +42,23 @@ export interface IdsyncAppOptions {
 export async function createIdsyncApp(module: Type<unknown>, opts: IdsyncAppOptions): Promise<INestApplication> {
   // Tracing starts before the app exists (a no-op unless OTEL_TRACES_EXPORTER=otlp); when on, the
   // root module also gets the provider that flushes buffered spans on shutdown.
-  const tracing = startTracing(loadConfig(BaseAppConfig), opts.name ?? opts.clientId);
+  const baseConfig = loadConfig(BaseAppConfig);
+  const tracing = startTracing(baseConfig, opts.name ?? opts.clientId);
   const root = tracing ? { module, providers: [TracingShutdownFlush] } : module;
-  const app = await NestFactory.create(root, { bufferLogs: true, bodyParser: opts.bodyParser ?? true });
+  const httpsOptions = httpsOptionsFrom(baseConfig);
+  const app = await NestFactory.create(root, { bufferLogs: true, bodyParser: opts.bodyParser ?? true, httpsOptions });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const config = app.get(BaseAppConfig);
+  applyServerTimeouts(app.getHttpServer() as Server, config);
+  if (httpsOptions) {
+    const logger = app.get(Logger);
+    const stopReloading = reloadCertificateOnSighup(app.getHttpServer() as HttpsServer, config, (error) =>
+      error ? logger.error(`TLS certificate reload failed, still serving the previous one: ${error.message}`) : logger.log('TLS certificate reloaded'),
+    );
+    app.getHttpServer().once('close', stopReloading);
+    app.use(hstsMiddleware());
+  }
   if (opts.consumerGroupId) {
     app.connectMicroservice<MicroserviceOptions>(
       {
@@ -85,7 +99,7 @@ export async function runIdsyncApp(load: () => Promise<Type<unknown>>, opts: Ids
     const app = await createIdsyncApp(module, opts);
     const config = app.get(BaseAppConfig);
     await app.listen(config.PORT, config.HOST);
-    app.get(Logger).log(`${opts.name} listening on http://${config.HOST}:${config.PORT}`);
+    app.get(Logger).log(`${opts.name} listening on ${config.tlsEnabled ? 'https' : 'http'}://${config.HOST}:${config.PORT}`);
   } catch (err) {
     process.stderr.write(`${opts.name} failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

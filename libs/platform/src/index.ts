@@ -16,6 +16,7 @@ export * from './metrics/http-metrics';
 export * from './metrics/consumer-lag';
 export * from './admin/admin-api.guard';
 export * from './http/json-structure-guard';
+export * from './http/transport-security';
 export * from './cli/cli-output';
 export * from './openapi/openapi';
 export * from './openapi/http-error.schema';

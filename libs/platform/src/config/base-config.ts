@@ -78,6 +78,33 @@ export class BaseAppConfig {
   @Max(1)
   OTEL_TRACES_SAMPLER_ARG = 1;
 
+  /** PEM certificate chain: with TLS_KEY_FILE, the app serves HTTPS itself (TLS 1.2 minimum, 1.3 preferred). Empty: plain HTTP (behind a TLS-terminating proxy). */
+  @IsString()
+  TLS_CERT_FILE = '';
+
+  /** PEM private key of TLS_CERT_FILE. Both files are re-read on SIGHUP (certificate renewal without a restart). */
+  @IsString()
+  TLS_KEY_FILE = '';
+
+  /** Longest a client may take to send the request headers (slow-loris protection). */
+  @IsInt()
+  @Min(1_000)
+  HTTP_HEADERS_TIMEOUT_MS = 15_000;
+
+  /** Longest a client may take to send a whole request, body included. */
+  @IsInt()
+  @Min(1_000)
+  HTTP_REQUEST_TIMEOUT_MS = 60_000;
+
+  /** How long an idle keep-alive connection stays open. */
+  @IsInt()
+  @Min(0)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+  get tlsEnabled(): boolean {
+    return this.TLS_CERT_FILE !== '' && this.TLS_KEY_FILE !== '';
+  }
+
   get kafkaBrokers(): string[] {
     return this.KAFKA_BROKERS.split(',');
   }
