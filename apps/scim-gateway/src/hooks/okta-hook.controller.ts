@@ -15,6 +15,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { parseOktaEventHookDelivery } from '@idsync/contracts';
 import { ReceiveOktaEventsCommand, type ReceivedOktaEvents } from './commands/receive-okta-events/receive-okta-events.command';
@@ -30,6 +31,8 @@ export const OKTA_HOOK_ROUTE = 'hooks/okta';
  * soon as the delivery is durably in the outbox — well inside Okta's 3-second limit — and the
  * worker does the rest asynchronously. Bodies are not logged (they name people).
  */
+@ApiTags('Okta Event Hooks')
+@ApiResponse({ status: 401, description: "Missing or wrong Event Hook secret (or no hook configured for the tenant)" })
 @Controller(OKTA_HOOK_ROUTE)
 export class OktaHookController {
   private readonly logger = new Logger(OktaHookController.name);
@@ -43,6 +46,8 @@ export class OktaHookController {
 
   /** One-time verification: echo `x-okta-verification-challenge` as `{"verification": "…"}`. */
   @Get(':tenant')
+  @ApiOperation({ summary: "Okta's one-time verification: echoes x-okta-verification-challenge", description: '`tenant` is the tenant id or name. Requires the configured auth header.' })
+  @ApiHeader({ name: 'x-okta-verification-challenge', required: true })
   async verify(@Param('tenant') tenant: string, @Req() req: Request, @Headers('x-okta-verification-challenge') challenge?: string): Promise<{ verification: string }> {
     await this.authenticated(tenant, req);
     if (!challenge || challenge.length > 1024) throw new BadRequestException('x-okta-verification-challenge header is required');
@@ -51,6 +56,11 @@ export class OktaHookController {
 
   @Post(':tenant')
   @HttpCode(200)
+  @ApiOperation({ summary: 'An Okta Event Hook delivery (com.okta.event_hook); stored durably, processed asynchronously', description: 'docs/OKTA.md. Okta retries of an accepted event uuid are accepted and ignored.' })
+  @ApiResponse({ status: 200, description: '{"accepted": n, "duplicates": m}' })
+  @ApiResponse({ status: 400, description: 'Not an Event Hook delivery' })
+  @ApiResponse({ status: 413, description: 'Body above OKTA_HOOK_MAX_PAYLOAD_BYTES' })
+  @ApiResponse({ status: 429, description: 'Per-tenant rate limit; Retry-After says when to retry' })
   async receive(@Param('tenant') tenant: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<ReceivedOktaEvents> {
     const tenantId = await this.authenticated(tenant, req);
     const decision = this.rateLimiter.take(tenantId);
