@@ -12,6 +12,8 @@ import { registerStatusCommands } from './commands/status.commands';
 import { registerAuditCommands } from './commands/audit.commands';
 import { registerEventsCommands } from './commands/events.commands';
 import { registerOktaCommands } from './commands/okta.commands';
+import { registerSubjectCommands } from './commands/subject.commands';
+import { registerExportCommands } from './commands/export.commands';
 
 // `idsync …` / `npm run -s cli -- …`: the one operator CLI. Each command group lives in
 // commands/<group>.commands.ts and exports register<Group>Commands(program). Exit codes
@@ -34,6 +36,8 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerEventsCommands(program);
   registerOktaCommands(program);
+  registerSubjectCommands(program);
+  registerExportCommands(program);
   // Every subcommand inherits exitOverride, so usage errors anywhere come back as CommanderError.
   const inherit = (command: Command) => command.commands.forEach((sub) => inherit(sub.exitOverride()));
   inherit(program);

@@ -7,3 +7,4 @@ export * from './identity-event-derivation';
 export * from './dead-letter';
 export * from './identity-event-encoding';
 export * from './okta-events';
+export * from './data-subject-events';
