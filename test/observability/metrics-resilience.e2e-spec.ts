@@ -5,9 +5,12 @@ import { ADMIN_TOKEN } from '../faults/fault-helpers';
 import { startAppProcess, stopAllAppProcesses, type AppProcess } from '../support/app-process';
 import { scrape } from './prometheus-text';
 
+/** Node processes transpiling TypeScript on a shared, busy machine can take a while to start. */
+const START_TIMEOUT_MS = 180_000;
+
 // /metrics is what tells operators something is wrong: it must keep answering when PostgreSQL is
 // gone (the outbox gauges are read from the database on every scrape).
-describe('metrics: /metrics keeps answering while the database is gone', { timeout: 240_000 }, () => {
+describe('metrics: /metrics keeps answering while the database is gone', { timeout: 480_000 }, () => {
   let db: TestDatabase;
   let gateway: AppProcess;
   let webhooks: AppProcess;
@@ -16,8 +19,8 @@ describe('metrics: /metrics keeps answering while the database is gone', { timeo
     db = await createTestDatabase('metrics_nodb');
     const prefix = uniqueTopicPrefix('metrics-nodb');
     const env = { DATABASE_URL: db.url, KAFKA_BROKERS: testKafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, ADMIN_API_TOKEN: ADMIN_TOKEN };
-    gateway = await startAppProcess({ app: 'scim-gateway', name: 'gateway', env });
-    webhooks = await startAppProcess({ app: 'webhook-delivery', name: 'webhooks', env: { ...env, WEBHOOK_GROUP_ID: `${prefix}-webhook` } });
+    gateway = await startAppProcess({ app: 'scim-gateway', name: 'gateway', startTimeoutMs: START_TIMEOUT_MS, env });
+    webhooks = await startAppProcess({ app: 'webhook-delivery', name: 'webhooks', startTimeoutMs: START_TIMEOUT_MS, env: { ...env, WEBHOOK_GROUP_ID: `${prefix}-webhook` } });
   });
 
   after(async () => {

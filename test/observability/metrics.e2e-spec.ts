@@ -18,8 +18,10 @@ import { scrape, type Exposition } from './prometheus-text';
 // the Grafana dashboard is checked against the names the apps really expose.
 const ROOT = path.resolve(__dirname, '..', '..');
 const PARTITIONS = 6;
+/** Node processes transpiling TypeScript on a shared, busy machine can take a while to start. */
+const START_TIMEOUT_MS = 180_000;
 
-describe('metrics: one SCIM change through the stack', { timeout: 480_000 }, () => {
+describe('metrics: one SCIM change through the stack', { timeout: 720_000 }, () => {
   let db: TestDatabase;
   let gateway: AppProcess;
   let worker: AppProcess;
@@ -43,11 +45,12 @@ describe('metrics: one SCIM change through the stack', { timeout: 480_000 }, () 
       ADMIN_API_TOKEN: ADMIN_TOKEN,
       OUTBOX_POLL_MS: '200',
     };
-    gateway = await startAppProcess({ app: 'scim-gateway', name: 'gateway', env });
-    worker = await startAppProcess({ app: 'sync-worker', name: 'worker', env });
+    gateway = await startAppProcess({ app: 'scim-gateway', name: 'gateway', startTimeoutMs: START_TIMEOUT_MS, env });
+    worker = await startAppProcess({ app: 'sync-worker', name: 'worker', startTimeoutMs: START_TIMEOUT_MS, env });
     webhooks = await startAppProcess({
       app: 'webhook-delivery',
       name: 'webhooks',
+      startTimeoutMs: START_TIMEOUT_MS,
       env: {
         ...env,
         ENCRYPTION_KEYS: `k1:${EnvelopeCipher.generateKey()}`,
