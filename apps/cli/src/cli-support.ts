@@ -63,6 +63,11 @@ export async function withDb<T>(fn: (db: DataSource) => Promise<T>): Promise<T> 
   }
 }
 
+/** Who audit records of CLI actions name: the operating-system user that ran the command. */
+export function cliActorId(): string {
+  return `cli:${process.env.USER ?? process.env.USERNAME ?? 'unknown'}`;
+}
+
 /** A tenant by name or id, or a CliFailure naming what was not found. */
 export async function resolveTenant(db: DataSource, ref: string): Promise<{ id: string; name: string }> {
   const tenant = await new TenantService(db).findByNameOrId(ref);

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
+import { AuditWriter } from '@idsync/audit';
 import { TenantNameTakenError, TenantService } from '../../../scim-gateway/src/tenants/tenant.service';
-import { CliFailure, formatTable, printResult, withDb, withJsonOption, type JsonOption } from '../cli-support';
+import { CliFailure, cliActorId, formatTable, printResult, withDb, withJsonOption, type JsonOption } from '../cli-support';
 
 /** `idsync tenant create|list`: tenants, one per identity-provider connection. */
 export function registerTenantCommands(program: Command): void {
@@ -9,7 +10,12 @@ export function registerTenantCommands(program: Command): void {
   withJsonOption(tenant.command('create <name>').description('Create a tenant')).action(async (name: string, opts: JsonOption) => {
     await withDb(async (db) => {
       try {
-        const created = await new TenantService(db).create(name);
+        // The tenant and its audit record commit together (docs/AUDIT.md).
+        const created = await db.transaction(async (tx) => {
+          const tenant = await new TenantService(db).create(name, tx);
+          await AuditWriter.record(tx, { tenantId: tenant.id, actorType: 'cli', actorId: cliActorId(), action: 'tenant.create', resourceType: 'Tenant', resourceId: tenant.id, changes: [{ path: 'name', after: tenant.name }] });
+          return tenant;
+        });
         printResult(opts.json, { id: created.id, name: created.name, createdAt: created.createdAt }, `created tenant ${created.name} (${created.id})`);
       } catch (err) {
         if (err instanceof TenantNameTakenError) throw new CliFailure(err.message);

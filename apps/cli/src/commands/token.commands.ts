@@ -1,6 +1,7 @@
 import { Command } from 'commander';
+import { AuditWriter } from '@idsync/audit';
 import { ScimTokenService } from '../../../scim-gateway/src/tenants/scim-token.service';
-import { CliFailure, formatTable, printResult, resolveTenant, withDb, withJsonOption, type JsonOption } from '../cli-support';
+import { CliFailure, cliActorId, formatTable, printResult, resolveTenant, withDb, withJsonOption, type JsonOption } from '../cli-support';
 
 /** `idsync token create|list|revoke`: SCIM bearer tokens (only their hashes are stored). */
 export function registerTokenCommands(program: Command): void {
@@ -15,7 +16,12 @@ export function registerTokenCommands(program: Command): void {
   ).action(async (opts: JsonOption & { tenant: string; description?: string }) => {
     await withDb(async (db) => {
       const t = await resolveTenant(db, opts.tenant);
-      const issued = await new ScimTokenService(db).issue(t.id, opts.description);
+      // The token and its audit record commit together (docs/AUDIT.md).
+      const issued = await db.transaction(async (tx) => {
+        const created = await new ScimTokenService(db).issue(t.id, opts.description, tx);
+        await AuditWriter.record(tx, { tenantId: t.id, actorType: 'cli', actorId: cliActorId(), action: 'token.issue', resourceType: 'ScimToken', resourceId: created.id });
+        return created;
+      });
       printResult(
         opts.json,
         { id: issued.id, tenantId: t.id, token: issued.token },
@@ -41,7 +47,11 @@ export function registerTokenCommands(program: Command): void {
   withJsonOption(token.command('revoke <id>').description('Revoke a token (takes effect within seconds on every replica)')).action(
     async (id: string, opts: JsonOption) => {
       await withDb(async (db) => {
-        if (!(await new ScimTokenService(db).revoke(id))) throw new CliFailure(`no active token with id ${id}`);
+        await db.transaction(async (tx) => {
+          const [row] = (await tx.query('SELECT tenant_id FROM scim_tokens WHERE id::text = $1', [id])) as Array<{ tenant_id: string }>;
+          if (!row || !(await new ScimTokenService(db).revoke(id, tx))) throw new CliFailure(`no active token with id ${id}`);
+          await AuditWriter.record(tx, { tenantId: row.tenant_id, actorType: 'cli', actorId: cliActorId(), action: 'token.revoke', resourceType: 'ScimToken', resourceId: id });
+        });
         printResult(opts.json, { id, revoked: true }, `revoked token ${id}`);
       });
     },
