@@ -12,6 +12,9 @@ import { assertBasicAccessibility, launchChromium } from './console-browser';
 // PostgreSQL and a local webhook receiver that answers 500 first and 200 afterwards. One attempt
 // per delivery (WEBHOOK_RETRY_SCHEDULE_MS=0), so the first delivery ends "failed" until replayed.
 
+/** An element's computed background colour; runs in the page (typed without the DOM library, which the repository's TypeScript does not load). */
+const backgroundColor = (el: unknown): string => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor;
+
 interface DeliveryJson {
   id: string;
   status: string;
@@ -94,7 +97,7 @@ describe('operator console (headless Chromium)', () => {
     const row = page.locator(`tr[data-delivery-id="${deliveryId}"]`);
     const badge = row.locator('.badge');
     assert.equal((await badge.textContent())?.trim(), 'failed');
-    assert.equal(await badge.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(248, 215, 218)', 'failed is shown in red');
+    assert.equal(await badge.evaluate(backgroundColor), 'rgb(248, 215, 218)', 'failed is shown in red');
 
     // The filters narrow the log: outcome "delivered" hides it, "failed" shows it.
     await page.getByLabel('Outcome').selectOption('delivered');
@@ -137,7 +140,7 @@ describe('operator console (headless Chromium)', () => {
     // The page refreshes itself while the delivery is pending.
     const badge = page.locator('#delivery-status .badge');
     await waitFor(async () => (await badge.textContent())?.trim() === 'delivered', { what: 'the delivery to show "delivered"', timeoutMs: 20_000 });
-    assert.equal(await badge.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(209, 231, 221)', 'delivered is shown in green');
+    assert.equal(await badge.evaluate(backgroundColor), 'rgb(209, 231, 221)', 'delivered is shown in green');
     const attempts = page.getByRole('table', { name: 'Attempts' }).locator('tbody tr');
     assert.equal(await attempts.count(), 2);
     assert.match((await attempts.nth(1).textContent()) ?? '', /200/);
@@ -212,7 +215,7 @@ describe('operator console (headless Chromium)', () => {
 
     // Keyboard: the skip link is the first thing Tab reaches, and it moves focus to the main content.
     await page.keyboard.press('Tab');
-    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to main content');
+    assert.equal(await page.evaluate('document.activeElement && document.activeElement.textContent'), 'Skip to main content');
 
     for (const path of ['', `/tenants/${tenantId}/deliveries`, '/assets/console.js', '/login']) {
       const headers = (await page.request.get(consoleUrl(path))).headers();

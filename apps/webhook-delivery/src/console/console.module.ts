@@ -21,6 +21,7 @@ import { AdminTokenSignIn } from './session/admin-token-sign-in';
 import { ConsoleAuthController } from './session/console-auth.controller';
 import { ConsoleSessionGuard } from './session/console-session.guard';
 import { ConsoleSessionStore } from './session/console-session.store';
+import { SignInThrottle } from './session/sign-in-throttle';
 import { TenantConsoleController } from './tenant-console.controller';
 
 /**
@@ -35,6 +36,7 @@ import { TenantConsoleController } from './tenant-console.controller';
   providers: [
     adminApiTokenProvider(WebhookConfig),
     ConsoleSessionStore,
+    SignInThrottle,
     AdminTokenSignIn,
     ConsoleSessionGuard,
     ConsoleExceptionFilter,

@@ -124,6 +124,7 @@ export class LiveIdentityEventStream implements OnModuleDestroy {
   }
 
   private setStatus(status: LiveStreamStatus, problem?: string): void {
+    if (status === this.status && problem === this.problem) return;
     this.status = status;
     this.problem = problem;
     this.statuses.next(status);

@@ -8,6 +8,7 @@ import { AdminTokenSignIn } from './admin-token-sign-in';
 import { clearedSessionCookie, CONSOLE_PATH, readCookie, safeConsoleRedirect, SESSION_COOKIE, sessionCookie } from './console-cookies';
 import { ConsoleSessionStore } from './console-session.store';
 import { ConsoleSessionGuard } from './console-session.guard';
+import { SignInThrottle } from './sign-in-throttle';
 
 /** Sign-in (admin API token → session cookie) and sign-out. */
 @ApiExcludeController()
@@ -18,6 +19,7 @@ export class ConsoleAuthController {
   constructor(
     private readonly signIn: AdminTokenSignIn,
     private readonly sessions: ConsoleSessionStore,
+    private readonly throttle: SignInThrottle,
   ) {}
 
   @Get('login')
@@ -27,14 +29,22 @@ export class ConsoleAuthController {
     return loginPage({ next: safeConsoleRedirect(next) });
   }
 
-  /** 303 to where the person was going, with the session cookie; 401 and the form again otherwise. */
+  /** 303 to where the person was going, with the session cookie; 401 and the form again otherwise (429 after repeated failures). */
   @Post('login')
   @HttpCode(303)
   login(@Body() form: SignInFormDto, @Req() req: Request, @Res() res: Response): void {
     this.assertEnabled();
     const next = safeConsoleRedirect(form.next);
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const wait = this.throttle.retryAfterSeconds(address);
+    if (wait > 0) {
+      res.status(429).setHeader('Retry-After', String(wait));
+      res.type('html').send(loginPage({ next, error: `Too many failed sign-ins from this address. Try again in ${wait} seconds.` }));
+      return;
+    }
     const signedIn = this.signIn.signIn(form.token);
     if (!signedIn) {
+      this.throttle.recordFailure(address);
       res.status(401).type('html').send(loginPage({ next, error: 'That is not the admin API token. Check it and try again.' }));
       return;
     }

@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import { clearedSessionCookie, readCookie, safeConsoleRedirect, sessionCookie } from './console-cookies';
 import { ALL_CONSOLE_ROLES } from './console-session';
 import { ConsoleSessionStore } from './console-session.store';
+import { SignInThrottle } from './sign-in-throttle';
 
 function request(headers: Record<string, string>, secure = false): Request {
   return { headers, secure } as unknown as Request;
@@ -59,5 +60,24 @@ describe('console cookies', () => {
     for (const hostile of ['https://evil.example/console', '//evil.example', '/console//evil.example', '/\\evil.example', '/console/\\evil', '/consoleevil', 'javascript:alert(1)', '/admin/deliveries', undefined, 42, `/console/${'a'.repeat(2001)}`]) {
       assert.equal(safeConsoleRedirect(hostile), '/console', String(hostile));
     }
+  });
+});
+
+describe(SignInThrottle.name, () => {
+  it('refuses an address after 10 failures within a minute, until the minute is over; other addresses are unaffected', () => {
+    const sut = new SignInThrottle();
+    let now = 5_000_000;
+    sut.now = () => now;
+    for (let i = 0; i < 9; i++) sut.recordFailure('10.0.0.1');
+    assert.equal(sut.retryAfterSeconds('10.0.0.1'), 0);
+    sut.recordFailure('10.0.0.1');
+    assert.equal(sut.retryAfterSeconds('10.0.0.1'), 60);
+    assert.equal(sut.retryAfterSeconds('10.0.0.2'), 0);
+    now += 59_000;
+    assert.equal(sut.retryAfterSeconds('10.0.0.1'), 1);
+    now += 1_000;
+    assert.equal(sut.retryAfterSeconds('10.0.0.1'), 0);
+    sut.recordFailure('10.0.0.1');
+    assert.equal(sut.retryAfterSeconds('10.0.0.1'), 0, 'a new window starts from one failure');
   });
 });
