@@ -1,6 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AuditChainVerifier, type AuditPage, type AuditRecord } from '@idsync/audit';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AuditChainVerifier, loadCheckpointPublicKey, type AuditPage, type AuditRecord } from '@idsync/audit';
 import { waitFor } from '@idsync/testing';
 import { ScimClient, startGateway, type GatewayHarness } from '../scim/scim-harness';
 
@@ -17,6 +21,8 @@ describe('audit trail through scim-gateway (/admin/audit)', () => {
   let gw: GatewayHarness;
   let scim: ScimClient & { tenantId: string; tokenId: string };
   let userId: string;
+  let keyDir: string;
+  let keyFile: string;
 
   async function admin(path: string, token = ADMIN_TOKEN): Promise<{ status: number; headers: Headers; text: string; body: AuditPage & { message?: unknown } }> {
     const res = await fetch(`${gw.url}/admin${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -31,7 +37,11 @@ describe('audit trail through scim-gateway (/admin/audit)', () => {
   }
 
   before(async () => {
-    gw = await startGateway({ ADMIN_API_TOKEN: ADMIN_TOKEN, AUDIT_CHECKPOINT_INTERVAL_MS: '0' });
+    keyDir = mkdtempSync(path.join(tmpdir(), 'idsync-audit-key-'));
+    keyFile = path.join(keyDir, 'audit.pem');
+    writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    // The scheduler's timer is off (0); the test runs its rounds itself.
+    gw = await startGateway({ ADMIN_API_TOKEN: ADMIN_TOKEN, AUDIT_CHECKPOINT_INTERVAL_MS: '0', AUDIT_SIGNING_KEY_FILE: keyFile, AUDIT_RETENTION_DAYS: '30' });
     scim = await gw.tenant('audit-acme');
     const created = await scim.post('/Users', { schemas: [USER], userName: 'ann@example.com', name: { givenName: 'Ann', familyName: 'Lee' }, password: PASSWORD, active: true });
     assert.equal(created.status, 201, created.text);
@@ -46,7 +56,10 @@ describe('audit trail through scim-gateway (/admin/audit)', () => {
     });
     assert.equal(patched.status, 200, patched.text);
   });
-  after(async () => gw?.close());
+  after(async () => {
+    await gw?.close();
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+  });
 
   it('a SCIM create and PATCH are audited with the attribute diff, and never with the password', async () => {
     const page = await admin(`/audit?tenant=audit-acme&target=${userId}`);
@@ -167,5 +180,24 @@ describe('audit trail through scim-gateway (/admin/audit)', () => {
 
     const report = await new AuditChainVerifier(gw.dataSource).verify();
     assert.equal(report.ok, true, JSON.stringify(report.firstBreak));
+  });
+
+  it('the maintenance scheduler checkpoints every advanced chain head, signed with AUDIT_SIGNING_KEY_FILE', async () => {
+    const { AuditMaintenanceScheduler } = await import('../../apps/scim-gateway/src/audit/audit-maintenance.scheduler');
+    const scheduler = gw.app.get(AuditMaintenanceScheduler);
+    await scheduler.runOnce();
+    const checkpoints = (await gw.dataSource.query(
+      `SELECT c.seq, c.key_id, c.signature IS NOT NULL AS signed, c.hash = h.hash AS at_head FROM audit_checkpoints c JOIN audit_chain_heads h USING (chain_id) WHERE c.chain_id = $1`,
+      [scim.tenantId],
+    )) as Array<{ seq: string; signed: boolean; at_head: boolean }>;
+    assert.equal(checkpoints.length, 1);
+    assert.deepEqual([checkpoints[0].signed, checkpoints[0].at_head], [true, true]);
+    await scheduler.runOnce();
+    assert.equal((await gw.dataSource.query('SELECT count(*)::int AS n FROM audit_checkpoints WHERE chain_id = $1', [scim.tenantId]))[0].n, 1, 'no new checkpoint while the head has not moved');
+
+    const report = await new AuditChainVerifier(gw.dataSource).verify({ publicKey: loadCheckpointPublicKey(keyFile) });
+    assert.equal(report.ok, true, JSON.stringify(report));
+    assert.ok(report.chains.every((c) => c.signaturesChecked >= 1), 'every chain has a signed checkpoint');
+    assert.equal(report.records, Number((await gw.dataSource.query('SELECT count(*)::int AS n FROM audit_log'))[0].n), 'retention (30 days) kept every fresh record');
   });
 });
