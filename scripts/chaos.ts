@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   const opts = program.opts<{ minutes: number; rate: number; seed?: number; drainSeconds: number; json?: boolean }>();
   const seed = Math.floor(opts.seed ?? Math.random() * 2 ** 31);
   process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
+  // Ctrl-C: exit through process 'exit' hooks, which SIGKILL the apps and the broker this run started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   const result = await runChaos({
     label: 'chaos',
     seed,

@@ -21,7 +21,7 @@ const REQUIRED_RECEIVER: Fault[] = [
 ];
 
 describe('chaos, short schedule', () => {
-  it('nothing lost, nothing duplicated through a worker SIGKILL, a broker restart, a gateway SIGKILL and a receiver outage', { timeout: 300_000 }, async (t) => {
+  it('nothing lost, nothing duplicated through a worker SIGKILL, a broker restart, a gateway SIGKILL and a receiver outage', { timeout: 480_000 }, async (t) => {
     const result = await runChaos({
       label: 'chaosshort',
       seed: SEED,

@@ -138,13 +138,15 @@ export class ChaosStack {
       },
     };
     const make = (app: IdsyncAppName, name: string) =>
-      new AppProcess({ app, name, env: envOf[app], startTimeoutMs: 120_000, logFile: path.join(workDir, `${name}.log`) });
+      new AppProcess({ app, name, env: envOf[app], startTimeoutMs: 240_000, logFile: path.join(workDir, `${name}.log`) });
     this.gateways.push(make('scim-gateway', 'gateway-a'), make('scim-gateway', 'gateway-b'));
     this.workers.push(make('sync-worker', 'worker-a'), make('sync-worker', 'worker-b'));
     this.deliveries.push(make('webhook-delivery', 'webhooks-a'), make('webhook-delivery', 'webhooks-b'));
-    // The first gateway creates the topics; the other five then start together.
+    // The first gateway creates the topics; the rest start in two waves (on 2 busy cores, five
+    // processes transpiling at once each take minutes to listen).
     await this.gateways[0].start();
-    await Promise.all([this.gateways[1], ...this.workers, ...this.deliveries].map((a) => a.start()));
+    await Promise.all([this.gateways[1].start(), this.workers[0].start(), this.deliveries[0].start()]);
+    await Promise.all([this.workers[1].start(), this.deliveries[1].start()]);
     log(`apps up in ${Date.now() - t0} ms: ${this.apps.map((a) => `${a.name} ${a.url} (pid ${a.pid})`).join(', ')}`);
 
     for (const name of this.opts.tenants) {
@@ -217,7 +219,14 @@ export class ChaosStack {
     const started = await k.startKafka({ dir: this.kafkaDir, timeoutMs: 120_000 });
     this.brokers = started.brokers;
     this.brokerPid = started.pid;
+    // The broker runs detached: a run that dies (or a test that times out) must not leave it behind.
+    process.removeListener('exit', this.killBrokerOnExit);
+    process.once('exit', this.killBrokerOnExit);
   }
+
+  private readonly killBrokerOnExit = () => {
+    if (this.brokerRunning && this.brokerPid !== undefined) process.kill(this.brokerPid, 'SIGKILL');
+  };
 
   /** SIGKILLs the broker (our own child, by PID) and waits until it is gone. */
   async killBroker(): Promise<void> {
@@ -258,6 +267,8 @@ export class ChaosStack {
     await Promise.all(this.receivers.map((r) => r.close()));
     const k = await kafkaScript();
     await k.stopKafka({ dir: this.kafkaDir, graceMs: 10_000 }).catch(() => undefined);
+    await this.killBroker();
+    process.removeListener('exit', this.killBrokerOnExit);
     fs.rmSync(this.kafkaDir, { recursive: true, force: true });
     if (this.db && !keepDatabase) await this.db.drop().catch(() => undefined);
   }

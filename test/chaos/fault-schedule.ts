@@ -20,6 +20,8 @@ export interface PlannedFault {
   /** Planned start, ms after the workload starts (a fault waits for the previous one of its track). */
   atMs: number;
   fault: Fault;
+  /** Required faults run even when the workload is over by the time their turn comes. */
+  required: boolean;
 }
 
 export interface ExecutedFault {
@@ -104,7 +106,7 @@ export function planFaults(o: ScheduleOptions): PlannedFault[] {
         if (required.includes(fault)) t = Math.max(o.startMs, o.endMs - plannedCost(fault)); // required ones always happen
         else break;
       }
-      plan.push({ atMs: t, fault });
+      plan.push({ atMs: t, fault, required: required.includes(fault) });
       t += plannedCost(fault) + between(r, o.gapMs);
     }
   };
@@ -127,8 +129,8 @@ export function fullRunRequiredFaults(r: SeededRandom, receivers: number): { req
 
 /**
  * Runs the plan against the stack: each track in its own loop, each fault at its planned time or
- * when the previous one of its track has recovered, whichever is later. Stops starting faults
- * once `shouldStop()` says so; a fault already started always recovers.
+ * when the previous one of its track has recovered, whichever is later. Once `shouldStop()` says
+ * so, only required faults still start; a fault already started always recovers.
  */
 export async function runFaults(stack: ChaosStack, plan: PlannedFault[], t0: number, log: (line: string) => void, shouldStop: () => boolean): Promise<ExecutedFault[]> {
   const executed: ExecutedFault[] = [];
@@ -136,7 +138,7 @@ export async function runFaults(stack: ChaosStack, plan: PlannedFault[], t0: num
   const track = async (items: PlannedFault[]) => {
     for (const planned of items) {
       while (Date.now() - t0 < planned.atMs && !shouldStop()) await new Promise((r) => setTimeout(r, 100));
-      if (shouldStop()) return;
+      if (shouldStop() && !planned.required) continue;
       const startedMs = Date.now() - t0;
       log(`t=${(startedMs / 1000).toFixed(1)}s fault: ${describeFault(planned.fault)}`);
       const note = await applyFault(stack, planned.fault);
