@@ -47,7 +47,7 @@ describe('CLI: idsync deadletter list|redrive', () => {
       execFile(
         process.execPath,
         ['-r', './scripts/register.cjs', 'apps/cli/src/main.ts', ...args],
-        { cwd: ROOT, env: { ...process.env, KAFKA_BROKERS: testKafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, ...env }, timeout: 90_000 },
+        { cwd: ROOT, env: { ...process.env, KAFKA_BROKERS: testKafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, ...env }, timeout: 180_000 },
         (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
       );
     });

@@ -10,7 +10,7 @@ import { runIdsync, startIdsync } from './cli-runner';
 
 // `idsync events tail` against records on a real topic (binary-mode CloudEvents: ce_* headers,
 // JSON value), produced here so every case controls exactly what is on the stream.
-describe('idsync events tail', { timeout: 600_000 }, () => {
+describe('idsync events tail', () => {
   const tenantA = randomUUID();
   const tenantB = randomUUID();
   let prefix: string;
@@ -62,7 +62,7 @@ describe('idsync events tail', { timeout: 600_000 }, () => {
     await admin?.disconnect();
   });
 
-  it('--from-beginning --type --max: only the tenant’s matching events, in order, one JSON document per line', async () => {
+  it('--from-beginning --type --max: only the tenant’s matching events, in order, one JSON document per line', { timeout: 300_000 }, async () => {
     await publish(tenantA, 'idsync.user.created');
     await publish(tenantB, 'idsync.group.created');
     const first = await publish(tenantA, 'idsync.group.created');
@@ -82,7 +82,7 @@ describe('idsync events tail', { timeout: 600_000 }, () => {
     assert.deepEqual(shown[0].data, { tenantId: tenantA, resourceId: shown[0].attributes.subject });
   });
 
-  it('without --from-beginning shows only events published after it started', async () => {
+  it('without --from-beginning shows only events published after it started', { timeout: 300_000 }, async () => {
     const before = await publish(tenantA, 'idsync.user.updated');
     const tail = startIdsync(['events', 'tail', '--tenant', tenantA, '--max', '1', '--json'], env);
     await waitFor(() => tail.stderr().includes('tailing'), { timeoutMs: 60_000, what: 'the tail to start' });
@@ -97,14 +97,14 @@ describe('idsync events tail', { timeout: 600_000 }, () => {
     assert.notEqual(shown[0].attributes.id, before);
   });
 
-  it('prints a readable line per event without --json', async () => {
+  it('prints a readable line per event without --json', { timeout: 300_000 }, async () => {
     const id = await publish(tenantB, 'idsync.user.deleted');
     const run = await runIdsync(['events', 'tail', '--tenant', tenantB, '--type', 'idsync.user.deleted', '--from-beginning', '--max', '1'], env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout.trim(), new RegExp(`^.*idsync\\.user\\.deleted .*id ${id}$`));
   });
 
-  it('exits 2 on bad usage and 1 when the topic does not exist', async () => {
+  it('exits 2 on bad usage and 1 when the topic does not exist', { timeout: 300_000 }, async () => {
     assert.equal((await runIdsync(['events', 'tail', '--max', '1'], env)).code, 2);
     assert.equal((await runIdsync(['events', 'tail', '--tenant', tenantA, '--type', 'not a type'], env)).code, 2);
     const missing = await runIdsync(['events', 'tail', '--tenant', tenantA, '--max', '1'], { ...env, KAFKA_TOPIC_PREFIX: `${prefix}-nope` });

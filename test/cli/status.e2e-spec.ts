@@ -11,7 +11,9 @@ import { jsonOf, runIdsync } from './cli-runner';
 // `idsync status` against the three real apps (child processes) on one fresh database and topic
 // prefix; then the README quick start through the CLI: tenant + token, a SCIM POST as Okta would
 // send it, and `idsync events tail` showing the event on Kafka; then one app stopped → exit 1.
-describe('idsync status and the quick start through the CLI', { timeout: 900_000 }, () => {
+const PER_TEST = { timeout: 600_000 };
+
+describe('idsync status and the quick start through the CLI', () => {
   let db: TestDatabase;
   let prefix: string;
   let gateway: AppProcess;
@@ -41,7 +43,7 @@ describe('idsync status and the quick start through the CLI', { timeout: 900_000
     await db?.drop();
   });
 
-  it('exits 0 and reports every check ok when the whole stack is healthy', async () => {
+  it('exits 0 and reports every check ok when the whole stack is healthy', PER_TEST, async () => {
     const run = await runIdsync(['status', '--json'], cliEnv);
     const report = jsonOf<StatusReport>(run);
     assert.equal(report.healthy, true, JSON.stringify(report.checks, null, 2));
@@ -59,7 +61,7 @@ describe('idsync status and the quick start through the CLI', { timeout: 900_000
     for (const check of ['outbox', 'endpoint', 'dead-letters']) assert.ok(report.checks.some((c) => c.check === check && c.state === 'ok'), `${check} row`);
   });
 
-  it('creates a tenant and token, and tails the event a SCIM POST produced', async () => {
+  it('creates a tenant and token, and tails the event a SCIM POST produced', PER_TEST, async () => {
     const name = `acme-${randomUUID().slice(0, 8)}`;
     const tenant = jsonOf<{ id: string }>(await runIdsync(['tenant', 'create', name, '--json'], cliEnv));
     const token = jsonOf<{ token: string }>(await runIdsync(['token', 'create', '--tenant', name, '--description', 'Okta', '--json'], cliEnv));
@@ -78,7 +80,7 @@ describe('idsync status and the quick start through the CLI', { timeout: 900_000
     assert.equal((event.data as { resource: { userName: string } }).resource.userName, userName);
   });
 
-  it('exits 1 and names the app when one is down', async () => {
+  it('exits 1 and names the app when one is down', PER_TEST, async () => {
     await webhooks.kill('SIGTERM');
     const run = await runIdsync(['status'], cliEnv);
     assert.equal(run.code, 1, run.stderr);
