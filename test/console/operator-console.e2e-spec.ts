@@ -134,6 +134,28 @@ describe('operator console (headless Chromium)', () => {
     assert.equal(after.body.status, 'failed', 'none of the refused posts replayed the delivery');
   });
 
+  it("answers another tenant's delivery and bad filters with 4xx pages, never a 500", async () => {
+    const otherTenant = randomUUID();
+    const foreign = await context.request.get(consoleUrl(`/tenants/${otherTenant}/deliveries/${deliveryId}`));
+    assert.equal(foreign.status(), 404);
+    assert.match(await foreign.text(), new RegExp(`No delivery ${deliveryId}`));
+    const csrf = await page.locator('form[action$="/replay"] input[name="_csrf"]').getAttribute('value');
+    const foreignReplay = await context.request.post(consoleUrl(`/tenants/${otherTenant}/deliveries/${deliveryId}/replay`), { form: { _csrf: csrf ?? '' }, maxRedirects: 0 });
+    assert.equal(foreignReplay.status(), 404);
+    for (const [query, message] of [
+      ['?status=bogus', /outcome must be pending, delivered or failed/],
+      ['?since=yesterday', /from must be a date and time/],
+      ['?subscriptionId=%3Cscript%3E', /subscriptionId must be a UUID/],
+      ['?limit=100000', /limit must not be greater than 500/],
+    ] as const) {
+      const res = await context.request.get(tenantUrl(`/deliveries${query}`));
+      assert.equal(res.status(), 400, query);
+      assert.match(await res.text(), message, query);
+    }
+    assert.equal((await context.request.get(consoleUrl('/tenants/not-a-uuid/deliveries'))).status(), 400);
+    assert.equal((await harness.admin<DeliveryJson>('GET', `/admin/deliveries/${deliveryId}?tenantId=${tenantId}`)).body.status, 'failed');
+  });
+
   it('Replay turns the delivery green ("delivered")', async () => {
     await page.getByRole('button', { name: 'Replay delivery' }).click();
     await page.getByRole('status').filter({ hasText: 'Replay queued' }).waitFor();
