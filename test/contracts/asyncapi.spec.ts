@@ -6,6 +6,8 @@ import path from 'node:path';
 import {
   DEAD_LETTER_HEADERS,
   IDENTITY_EVENT_TYPES,
+  USER_ERASED_EVENT_TYPE,
+  encodeUserErasedEvent,
   OKTA_SOURCED_EVENT_TYPES,
   TOPICS,
   deriveCurrentState,
@@ -130,7 +132,8 @@ describe('docs/asyncapi.yaml', () => {
   });
 
   it('enumerates every IDENTITY_EVENT_TYPES and OKTA_SOURCED_EVENT_TYPES type: in ce_type and as one message each on the events channel', () => {
-    const types = [...Object.values(IDENTITY_EVENT_TYPES), ...Object.values(OKTA_SOURCED_EVENT_TYPES)];
+    // idsync.user.erased comes from `idsync subject erase`, not from the event derivation.
+    const types = [...Object.values(IDENTITY_EVENT_TYPES), ...Object.values(OKTA_SOURCED_EVENT_TYPES), USER_ERASED_EVENT_TYPE];
     const headerSchema = document.components.schemas.CloudEventHeaders as { properties: { ce_type: { enum: string[] } } };
     assert.deepEqual([...headerSchema.properties.ce_type.enum].sort(), [...types].sort());
     const names = channelMessageIds(TOPICS.identityEvents).map((id) => document.components.messages[id].name);
@@ -302,7 +305,7 @@ describe('docs/EVENTS.md examples conform to docs/asyncapi.yaml', () => {
     }
     // One per SCIM-derived type; the Okta-sourced types share two data shapes, so a few examples show them.
     const okta = new Set<string>(Object.values(OKTA_SOURCED_EVENT_TYPES));
-    assert.deepEqual(events.map((x) => x.headers.ce_type).filter((t) => !okta.has(t)).sort(), Object.values(IDENTITY_EVENT_TYPES).sort());
+    assert.deepEqual(events.map((x) => x.headers.ce_type).filter((t) => !okta.has(t)).sort(), [...Object.values(IDENTITY_EVENT_TYPES), USER_ERASED_EVENT_TYPE].sort());
     assert.ok(events.some((x) => okta.has(x.headers.ce_type)), 'at least one Okta-sourced example');
   });
 
@@ -310,5 +313,15 @@ describe('docs/EVENTS.md examples conform to docs/asyncapi.yaml', () => {
     const states = examples.filter((x) => x.headers.ce_type === undefined);
     assert.equal(states.length, 1);
     assert.deepEqual(validateStateRecord(TOPICS.users, states[0].key, JSON.stringify(states[0].value), states[0].headers), []);
+  });
+});
+
+describe('docs/asyncapi.yaml agrees with the erasure event (libs/contracts encodeUserErasedEvent)', () => {
+  it('the encoded idsync.user.erased conforms and carries only ids', () => {
+    const tenantId = randomUUID();
+    const resourceId = randomUUID();
+    const record = encodeUserErasedEvent({ tenantId, resourceType: 'User', resourceId, erasureId: randomUUID(), erasedAt: new Date().toISOString(), version: 3, actor: { type: 'admin', id: 'cli:alice' } });
+    assert.deepEqual(validateIdentityEvent(record.headers, JSON.stringify(record.value), record.key), []);
+    assert.deepEqual(validateIdentityEvent({ ...record.headers, ce_type: 'idsync.user.deleted' }, JSON.stringify(record.value), record.key).length > 0, true, 'the erased data is not a deleted event');
   });
 });
