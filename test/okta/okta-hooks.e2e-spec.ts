@@ -32,6 +32,13 @@ describe('Okta Event Hooks → canonical events', () => {
     await p?.close();
   });
 
+  /** A tenant of its own with the hook configured: its own rate-limit bucket (the suite's limit is low on purpose). */
+  async function hookTenant(): Promise<string> {
+    const t = await p.gateway.tenant();
+    assert.equal((await p.admin('PUT', `/tenants/${t.tenantId}/okta/hook`, { secret: SECRET })).status, 200);
+    return t.tenantId;
+  }
+
   it('the admin API shows the hook configuration and never the secret', async () => {
     const shown = await p.admin('GET', `/tenants/${tenantName}/okta`);
     assert.equal(shown.status, 200);
@@ -126,13 +133,14 @@ describe('Okta Event Hooks → canonical events', () => {
   });
 
   it('the same delivery three times yields one event per Okta event', async () => {
+    const own = await hookTenant();
     const okta = { id: oktaUserId(), type: 'User', alternateId: 'r@example.com', displayName: 'R' };
     const delivery = oktaDelivery([oktaEvent('user.session.end', okta), oktaEvent('user.account.update_password', okta)]);
     const results = [];
-    for (let i = 0; i < 3; i++) results.push(await p.deliver(tenantName, delivery, SECRET));
+    for (let i = 0; i < 3; i++) results.push(await p.deliver(own, delivery, SECRET));
     assert.deepEqual(results.map((r) => [r.status, r.body.accepted, r.body.duplicates]), [[200, 2, 0], [200, 0, 2], [200, 0, 2]]);
     const barrier = oktaEvent('user.account.lock', okta);
-    assert.equal((await p.deliver(tenantName, oktaDelivery([barrier]), SECRET)).status, 200);
+    assert.equal((await p.deliver(own, oktaDelivery([barrier]), SECRET)).status, 200);
     await p.reader.waitForEvents(eventsOf(String(barrier.uuid)), 1, 'the barrier event');
     const [a, b] = (delivery.data as { events: Array<{ uuid: string }> }).events;
     assert.equal(p.reader.events(eventsOf(a.uuid)).length, 1);
@@ -141,7 +149,8 @@ describe('Okta Event Hooks → canonical events', () => {
   });
 
   it('bad bodies get clear 4xx and store nothing', async () => {
-    const before = await p.count('SELECT count(*) AS n FROM okta_hook_events WHERE tenant_id = $1', [tenantId]);
+    const own = await hookTenant();
+    const before = await p.count('SELECT count(*) AS n FROM okta_hook_events WHERE tenant_id = $1', [own]);
     const okta = { id: oktaUserId(), type: 'User' };
     const cases: Array<[unknown, number, Record<string, string>?]> = [
       ['{"eventType": "com.okta.event_hook", "data": ', 400],
@@ -152,13 +161,13 @@ describe('Okta Event Hooks → canonical events', () => {
       [JSON.stringify(oktaDelivery([oktaEvent('user.account.lock', okta)])), 415, { 'content-type': 'text/plain' }],
     ];
     for (const [body, status, headers] of cases) {
-      const res = await p.deliver(tenantName, body, SECRET, headers);
+      const res = await p.deliver(own, body, SECRET, headers);
       assert.equal(res.status, status, JSON.stringify(res.body).slice(0, 200));
       assert.equal(typeof res.body.message, 'string');
       // Keep under the rate limit: this test is about validation, not throttling.
       await new Promise((r) => setTimeout(r, 500));
     }
-    assert.equal(await p.count('SELECT count(*) AS n FROM okta_hook_events WHERE tenant_id = $1', [tenantId]), before, 'nothing stored');
+    assert.equal(await p.count('SELECT count(*) AS n FROM okta_hook_events WHERE tenant_id = $1', [own]), before, 'nothing stored');
   });
 
   it('a burst over the rate limit gets 429 with Retry-After, and every accepted event comes out', async () => {

@@ -20,6 +20,7 @@ import type { Request, Response } from 'express';
 import { parseOktaEventHookDelivery } from '@idsync/contracts';
 import { ReceiveOktaEventsCommand, type ReceivedOktaEvents } from './commands/receive-okta-events/receive-okta-events.command';
 import { OktaHookAuthenticator } from './okta-hook.authenticator';
+import { oktaHookEvents, oktaHookRequestsRefused } from './okta-hook.metrics';
 import { OktaHookRateLimiter } from './okta-hook.rate-limiter';
 import { OktaHooksConfig } from './okta-hooks.config';
 
@@ -65,21 +66,33 @@ export class OktaHookController {
     const tenantId = await this.authenticated(tenant, req);
     const decision = this.rateLimiter.take(tenantId);
     if (!decision.allowed) {
+      oktaHookRequestsRefused.inc({ reason: 'rate_limited' });
       res.setHeader('Retry-After', String(decision.retryAfterSeconds));
       throw new HttpException({ statusCode: 429, message: 'Too many Event Hook deliveries for this tenant; retry later' }, HttpStatus.TOO_MANY_REQUESTS);
     }
     this.checkSize(req);
-    if (!req.is('application/json')) throw new HttpException({ statusCode: 415, message: 'Event Hook deliveries must be application/json' }, HttpStatus.UNSUPPORTED_MEDIA_TYPE);
+    if (!req.is('application/json')) {
+      oktaHookRequestsRefused.inc({ reason: 'invalid' });
+      throw new HttpException({ statusCode: 415, message: 'Event Hook deliveries must be application/json' }, HttpStatus.UNSUPPORTED_MEDIA_TYPE);
+    }
     const parsed = parseOktaEventHookDelivery(req.body);
-    if (!parsed.ok) throw new BadRequestException(`Not an Okta Event Hook delivery: ${parsed.error}`);
+    if (!parsed.ok) {
+      oktaHookRequestsRefused.inc({ reason: 'invalid' });
+      throw new BadRequestException(`Not an Okta Event Hook delivery: ${parsed.error}`);
+    }
     const result = await this.commands.execute<ReceiveOktaEventsCommand, ReceivedOktaEvents>(new ReceiveOktaEventsCommand(tenantId, parsed.events));
+    oktaHookEvents.inc({ outcome: 'accepted' }, result.accepted);
+    oktaHookEvents.inc({ outcome: 'duplicate' }, result.duplicates);
     this.logger.log({ tenantId, accepted: result.accepted, duplicates: result.duplicates }, 'okta event hook delivery stored');
     return result;
   }
 
   private async authenticated(tenant: string, req: Request): Promise<string> {
     const tenantId = await this.authenticator.authenticate(tenant, req.headers);
-    if (!tenantId) throw new UnauthorizedException('The Event Hook authentication header is missing or wrong');
+    if (!tenantId) {
+      oktaHookRequestsRefused.inc({ reason: 'unauthorized' });
+      throw new UnauthorizedException('The Event Hook authentication header is missing or wrong');
+    }
     return tenantId;
   }
 
@@ -91,6 +104,9 @@ export class OktaHookController {
     const limit = this.config.OKTA_HOOK_MAX_PAYLOAD_BYTES;
     const declared = Number(req.headers['content-length'] ?? NaN);
     const size = Number.isFinite(declared) ? declared : Buffer.byteLength(JSON.stringify(req.body ?? null), 'utf8');
-    if (size > limit) throw new PayloadTooLargeException(`Event Hook delivery exceeds the ${limit}-byte limit`);
+    if (size > limit) {
+      oktaHookRequestsRefused.inc({ reason: 'too_large' });
+      throw new PayloadTooLargeException(`Event Hook delivery exceeds the ${limit}-byte limit`);
+    }
   }
 }

@@ -7,6 +7,7 @@ import { OktaApiCredentialsReader } from './okta-api/okta-api-credentials';
 import { OktaManagementClient } from './okta-api/okta-management.client';
 import { OktaProfileCache, type OktaUserProfile } from './okta-api/okta-profile.cache';
 import { OktaRateLimitGovernor } from './okta-api/okta-rate-limit.governor';
+import { oktaProfileLookups } from './okta.metrics';
 import { OktaWorkerConfig } from './okta-worker.config';
 
 export interface EnrichmentRequest {
@@ -30,8 +31,6 @@ export class OktaUserEnricher implements OnApplicationShutdown {
   private readonly credentials: OktaApiCredentialsReader;
   private readonly client: OktaManagementClient;
   private readonly cache: OktaProfileCache;
-  /** Okta API requests sent, for tests and metrics. */
-  requestsSent = 0;
 
   constructor(
     db: DataSource,
@@ -47,21 +46,28 @@ export class OktaUserEnricher implements OnApplicationShutdown {
 
   async profileOf(req: EnrichmentRequest): Promise<OktaUserProfile | null> {
     const cached = this.cache.get(req.tenantId, req.oktaUserId, req);
-    if (cached) return cached;
+    if (cached) {
+      oktaProfileLookups.inc({ result: 'hit' });
+      return cached;
+    }
     const creds = await this.credentials.forTenant(req.tenantId);
-    if (!creds) return null;
+    if (!creds) {
+      oktaProfileLookups.inc({ result: 'not_configured' });
+      return null;
+    }
     const fetchedAt = Date.now();
     try {
-      this.requestsSent++;
       const user = await this.client.getUser(creds, req.oktaUserId, {
         share: Math.min(creds.rateLimitShare ?? this.config.OKTA_API_RATE_LIMIT_SHARE, this.config.OKTA_API_RATE_LIMIT_SHARE),
         maxWaitMs: this.config.OKTA_API_MAX_WAIT_MS,
         heartbeat: req.heartbeat,
       });
+      oktaProfileLookups.inc({ result: user ? 'fetched' : 'unavailable' });
       if (!user) return null;
       this.cache.set(req.tenantId, req.oktaUserId, user, fetchedAt);
       return user;
     } catch (err) {
+      oktaProfileLookups.inc({ result: 'unavailable' });
       this.logger.warn(`Okta profile of a user in tenant ${req.tenantId} unavailable; publishing without it: ${err instanceof Error ? err.message : String(err)}`);
       return null;
     }

@@ -4,6 +4,7 @@ import type { OktaApiCredentials } from './okta-api-credentials';
 import { OktaAccessTokenProvider } from './okta-access-token.provider';
 import type { OktaUserProfile } from './okta-profile.cache';
 import { OktaRateLimitGovernor } from './okta-rate-limit.governor';
+import { oktaApiResponses } from '../okta.metrics';
 
 export class OktaApiError extends Error {
   constructor(
@@ -82,8 +83,10 @@ export class OktaManagementClient {
         bodyTimeout: this.timeoutMs,
       });
     } catch {
+      oktaApiResponses.inc({ status: 'error' });
       return { kind: 'transient' };
     }
+    oktaApiResponses.inc({ status: statusLabel(res.statusCode) });
     this.governor.observe(creds.orgUrl, res.statusCode, {
       limit: header(res.headers, 'x-rate-limit-limit'),
       remaining: header(res.headers, 'x-rate-limit-remaining'),
@@ -109,4 +112,9 @@ export class OktaManagementClient {
       return { kind: 'transient' };
     }
   }
+}
+
+function statusLabel(code: number): string {
+  if (code === 429 || code === 404) return String(code);
+  return `${Math.floor(code / 100)}xx`;
 }

@@ -11,6 +11,7 @@ import type { ReceivedRecord } from '../../../kafka/received-record';
 import { OktaIdentityPublisher } from '../../okta-identity.publisher';
 import { OktaSubjectLinker } from '../../okta-subject.linker';
 import { OktaUserEnricher } from '../../okta-user.enricher';
+import { oktaEventsPublished } from '../../okta.metrics';
 import { HandleOktaEventRecordCommand } from './handle-okta-event-record.command';
 
 /**
@@ -80,6 +81,7 @@ export class HandleOktaEventRecordHandler implements ICommandHandler<HandleOktaE
     const derived = deriveOktaIdentityEvents(okta, { ...subject, oktaUser });
     await this.publisher.publish(derived);
     await this.ledger.markProcessed(group, change, record, derived.length);
+    for (const e of derived) oktaEventsPublished.inc({ type: e.type });
   }
 
   private async reject(record: ReceivedRecord, reason: string): Promise<void> {
