@@ -67,7 +67,8 @@ export function registerSubjectCommands(program: Command): void {
       await withDb(async (db) => {
         const tenant = await resolveTenant(db, opts.tenant);
         const doc = await new DataSubjectService(db).export(tenant.id, ref).catch(translated);
-        const text = `${JSON.stringify(doc, null, 2)}\n`;
+        // --json: one compact line (scripts); otherwise indented for reading.
+        const text = `${opts.json ? JSON.stringify(doc) : JSON.stringify(doc, null, 2)}\n`;
         if (opts.out) {
           // 0600: the file holds the person's data.
           await writeFile(opts.out, text, { mode: 0o600 }).catch((err: Error) => Promise.reject(new CliFailure(`cannot write ${opts.out}: ${err.message}`)));

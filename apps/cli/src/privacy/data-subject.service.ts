@@ -120,8 +120,8 @@ export class DataSubjectService {
     )) as unknown[];
     const outbox = (await this.db.query(
       `SELECT id, topic, message_key AS key, created_at AS "createdAt", published_at AS "publishedAt", headers, payload
-         FROM outbox WHERE tenant_id = $1 AND (message_key = $4 OR payload::text ILIKE ANY($3)) ORDER BY id`,
-      [...args, scimChangeKey(tenantId, subject.resourceId)],
+         FROM outbox WHERE tenant_id = $1 AND (message_key = $3 OR payload::text ILIKE ANY($2)) ORDER BY id`,
+      [tenantId, patterns, scimChangeKey(tenantId, subject.resourceId)],
     )) as Array<{ id: string; topic: string; headers: Record<string, string>; payload: Record<string, unknown> }>;
     const outboxIds = outbox.map((r) => r.id);
     const oktaHookEvents = (await this.db.query(
@@ -139,8 +139,8 @@ export class DataSubjectService {
     const deliveries = (await this.db.query(
       `SELECT id, subscription_id AS "subscriptionId", event_id AS "eventId", event_type AS "eventType", status, attempt_count AS "attemptCount",
               last_status_code AS "lastStatusCode", last_error AS "lastError", created_at AS "createdAt", completed_at AS "completedAt", payload
-         FROM webhook_deliveries WHERE tenant_id = $1 AND (subject_key = $4 OR payload ILIKE ANY($3) OR last_error ILIKE ANY($3)) ORDER BY seq`,
-      [...args, scimChangeKey(tenantId, subject.resourceId)],
+         FROM webhook_deliveries WHERE tenant_id = $1 AND (subject_key = $3 OR payload ILIKE ANY($2) OR last_error ILIKE ANY($2)) ORDER BY seq`,
+      [tenantId, patterns, scimChangeKey(tenantId, subject.resourceId)],
     )) as Array<{ id: string; payload: string }>;
     const attempts = (await this.db.query(
       `SELECT delivery_id AS "deliveryId", attempt_number AS "attemptNumber", started_at AS "startedAt", duration_ms AS "durationMs",
