@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { AdminApiGuard, adminApiTokenProvider } from '@idsync/platform';
+import { AccessGrantSweeper, AdminApiGuard, adminApiTokenProvider } from '@idsync/platform';
 import { AdminController } from './admin.controller';
 import { CreateTenantHandler } from './commands/create-tenant.handler';
 import { IssueScimTokenHandler } from './commands/issue-scim-token.handler';
@@ -9,10 +9,10 @@ import { ListScimTokensHandler } from './queries/list-scim-tokens.handler';
 import { ListTenantsHandler } from './queries/list-tenants.handler';
 import { GatewayConfig } from '../config/gateway.config';
 
-/** /admin: tenants and SCIM tokens over HTTP, behind ADMIN_API_TOKEN (TenantsModule is global). */
+/** /admin: tenants and SCIM tokens over HTTP, behind admin tokens with roles (TenantsModule is global). */
 @Module({
   imports: [CqrsModule],
   controllers: [AdminController],
-  providers: [adminApiTokenProvider(GatewayConfig), AdminApiGuard, CreateTenantHandler, IssueScimTokenHandler, RevokeScimTokenHandler, ListTenantsHandler, ListScimTokensHandler],
+  providers: [adminApiTokenProvider(GatewayConfig), AdminApiGuard, AccessGrantSweeper, CreateTenantHandler, IssueScimTokenHandler, RevokeScimTokenHandler, ListTenantsHandler, ListScimTokensHandler],
 })
 export class AdminModule {}

@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import type { AuditPage, AuditRecord } from '@idsync/audit';
-import { AdminApiGuard, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
+import { AdminApiGuard, AdminScope, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
 import { ADMIN_ROUTE_PREFIX } from '../admin/admin-paths';
 import { AuditExportQueryDto, AuditQueryDto } from './dto/audit-query.dto';
 import { ExportAuditLogQuery } from './queries/export-audit-log.query';
@@ -15,10 +15,12 @@ const DEFAULT_PAGE_SIZE = 100;
 @ApiTags('admin: audit')
 @ApiBearerAuth(OPENAPI_ADMIN_AUTH)
 @ApiResponse({ status: 400, description: 'Invalid parameters (one message per field)', type: HttpErrorBody })
-@ApiResponse({ status: 401, description: 'Missing or wrong admin API token', type: HttpErrorBody })
-@ApiResponse({ status: 404, description: 'Unknown tenant, or the admin API is disabled (ADMIN_API_TOKEN unset)', type: HttpErrorBody })
+@ApiResponse({ status: 401, description: 'Missing, wrong, expired or revoked admin token', type: HttpErrorBody })
+@ApiResponse({ status: 403, description: "The token's roles do not hold audit:read; a tenant-admin must name its tenant", type: HttpErrorBody })
+@ApiResponse({ status: 404, description: "Unknown tenant (a tenant-admin: another tenant)", type: HttpErrorBody })
 @Controller(`${ADMIN_ROUTE_PREFIX}/audit`)
 @UseGuards(AdminApiGuard)
+@AdminScope('audit:read')
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class AuditController {
   constructor(private readonly queries: QueryBus) {}

@@ -1,7 +1,7 @@
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Put, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AdminApiGuard, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
+import { AdminApiGuard, AdminScope, CurrentAdmin, HttpErrorBody, OPENAPI_ADMIN_AUTH, type AdminPrincipal } from '@idsync/platform';
 import { ADMIN_ROUTE_PREFIX } from '../admin/admin-paths';
 import { RemoveOktaConfigCommand } from './commands/remove-okta-config/remove-okta-config.command';
 import { SetOktaApiConfigCommand } from './commands/set-okta-api-config/set-okta-api-config.command';
@@ -31,8 +31,9 @@ function apiInputOf(dto: SetOktaApiDto): OktaApiConfigInput {
 /** Operator API for a tenant's Okta Event Hook and Okta API access (the HTTP twin of `idsync okta …`). */
 @ApiTags('admin: Okta Event Hooks')
 @ApiBearerAuth(OPENAPI_ADMIN_AUTH)
-@ApiResponse({ status: 401, description: 'Missing or wrong admin API token', type: HttpErrorBody })
-@ApiResponse({ status: 404, description: 'No such tenant, or the admin API is disabled (ADMIN_API_TOKEN unset)', type: HttpErrorBody })
+@ApiResponse({ status: 401, description: 'Missing, wrong, expired or revoked admin token', type: HttpErrorBody })
+@ApiResponse({ status: 403, description: "The token's roles do not hold the route's scope (docs/SECURITY.md)", type: HttpErrorBody })
+@ApiResponse({ status: 404, description: "No such tenant (a tenant-admin: another tenant)", type: HttpErrorBody })
 @Controller(`${ADMIN_ROUTE_PREFIX}/tenants/:tenant/okta`)
 @UseGuards(AdminApiGuard)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }))
@@ -43,39 +44,44 @@ export class OktaHookAdminController {
   ) {}
 
   @Get()
+  @AdminScope('okta:read')
   @ApiOperation({ summary: "A tenant's Okta configuration (never secrets) and its Event Hook path" })
   show(@Param('tenant') tenant: string): Promise<OktaConfigView> {
     return this.queries.execute<GetOktaConfigQuery, OktaConfigView>(new GetOktaConfigQuery(tenant));
   }
 
   @Put('hook')
+  @AdminScope('okta:write')
   @ApiOperation({ summary: 'Set the Event Hook authentication header and secret (or generate one, returned once)' })
   @ApiResponse({ status: 400, type: HttpErrorBody })
   @ApiResponse({ status: 503, description: 'ENCRYPTION_KEYS is not configured', type: HttpErrorBody })
-  setHook(@Param('tenant') tenant: string, @Body() dto: SetOktaHookDto): Promise<SetOktaHookConfigResult> {
+  setHook(@Param('tenant') tenant: string, @Body() dto: SetOktaHookDto, @CurrentAdmin() admin: AdminPrincipal): Promise<SetOktaHookConfigResult> {
     if ((dto.secret !== undefined) === !!dto.generate) throw new BadRequestException('give either secret or generate: true');
-    return this.commands.execute(new SetOktaHookConfigCommand(tenant, dto.headerName ?? 'Authorization', dto.secret));
+    return this.commands.execute(new SetOktaHookConfigCommand(tenant, dto.headerName ?? 'Authorization', dto.secret, admin.actorId));
   }
 
   @Delete('hook')
+  @AdminScope('okta:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove the Event Hook configuration (deliveries then get 401)' })
-  async removeHook(@Param('tenant') tenant: string): Promise<void> {
-    await this.commands.execute(new RemoveOktaConfigCommand(tenant, 'hook'));
+  async removeHook(@Param('tenant') tenant: string, @CurrentAdmin() admin: AdminPrincipal): Promise<void> {
+    await this.commands.execute(new RemoveOktaConfigCommand(tenant, 'hook', admin.actorId));
   }
 
   @Put('api')
+  @AdminScope('okta:write')
   @ApiOperation({ summary: 'Set Okta Management API access (SSWS token or OAuth 2.0 client credentials); stored encrypted' })
   @ApiResponse({ status: 400, type: HttpErrorBody })
   @ApiResponse({ status: 503, description: 'ENCRYPTION_KEYS is not configured', type: HttpErrorBody })
-  setApi(@Param('tenant') tenant: string, @Body() dto: SetOktaApiDto): Promise<OktaApiConfigSummary> {
-    return this.commands.execute(new SetOktaApiConfigCommand(tenant, apiInputOf(dto)));
+  setApi(@Param('tenant') tenant: string, @Body() dto: SetOktaApiDto, @CurrentAdmin() admin: AdminPrincipal): Promise<OktaApiConfigSummary> {
+    return this.commands.execute(new SetOktaApiConfigCommand(tenant, apiInputOf(dto), admin.actorId));
   }
 
   @Delete('api')
+  @AdminScope('okta:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove Okta API access (events are then published without profiles)' })
-  async removeApi(@Param('tenant') tenant: string): Promise<void> {
-    await this.commands.execute(new RemoveOktaConfigCommand(tenant, 'api'));
+  async removeApi(@Param('tenant') tenant: string, @CurrentAdmin() admin: AdminPrincipal): Promise<void> {
+    await this.commands.execute(new RemoveOktaConfigCommand(tenant, 'api', admin.actorId));
   }
 }

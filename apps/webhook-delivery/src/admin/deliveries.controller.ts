@@ -6,7 +6,7 @@ import type { Delivery } from '../delivery/delivery.repository';
 import { GetDeliveryQuery } from '../delivery/queries/get-delivery.query';
 import type { DeliveryWithAttempts } from '../delivery/queries/get-delivery.handler';
 import { ListDeliveriesQuery } from '../delivery/queries/list-deliveries.query';
-import { AdminApiGuard, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
+import { AdminApiGuard, AdminScope, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
 import { DeliveryResponse, DeliveryWithAttemptsResponse } from './dto/admin-responses.dto';
 import { ListDeliveriesQueryDto } from './dto/delivery.query.dto';
 import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
@@ -15,8 +15,9 @@ import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
 @ApiTags('admin: deliveries')
 @ApiBearerAuth(OPENAPI_ADMIN_AUTH)
 @ApiResponse({ status: 400, description: 'Invalid parameters or body (one message per field)', type: HttpErrorBody })
-@ApiResponse({ status: 401, description: 'Missing or wrong admin API token', type: HttpErrorBody })
-@ApiResponse({ status: 404, description: "Not found (or another tenant's), or the admin API is disabled (ADMIN_API_TOKEN unset)", type: HttpErrorBody })
+@ApiResponse({ status: 401, description: 'Missing, wrong, expired or revoked admin token', type: HttpErrorBody })
+@ApiResponse({ status: 403, description: "The token's roles do not hold the route's scope (docs/SECURITY.md)", type: HttpErrorBody })
+@ApiResponse({ status: 404, description: "Not found (or another tenant's)", type: HttpErrorBody })
 @Controller('admin/deliveries')
 @UseGuards(AdminApiGuard)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
@@ -27,6 +28,7 @@ export class DeliveriesController {
   ) {}
 
   @Get()
+  @AdminScope('deliveries:read')
   @ApiOperation({ summary: "List a tenant's deliveries, with filters" })
   @ApiOkResponse({ type: [DeliveryResponse] })
   list(@Query() q: ListDeliveriesQueryDto): Promise<Delivery[]> {
@@ -44,6 +46,7 @@ export class DeliveriesController {
 
   /** The delivery with every attempt (time, duration, status code, error, truncated response body). */
   @Get(':id')
+  @AdminScope('deliveries:read')
   @ApiOperation({ summary: 'A delivery with its attempt log' })
   @ApiOkResponse({ type: DeliveryWithAttemptsResponse })
   get(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto): Promise<DeliveryWithAttempts> {
@@ -52,6 +55,7 @@ export class DeliveriesController {
 
   /** 202: requeued for an attempt now, on a fresh schedule, with the same webhook-id. 409 while pending. */
   @Post(':id/replay')
+  @AdminScope('deliveries:write')
   @HttpCode(202)
   @ApiOperation({ summary: 'Replay a delivery now, on a fresh retry schedule, with the same webhook-id' })
   @ApiAcceptedResponse({ type: DeliveryResponse })

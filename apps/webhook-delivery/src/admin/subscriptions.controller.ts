@@ -15,18 +15,19 @@ import { UpdateSubscriptionCommand } from '../subscriptions/commands/update-subs
 import { GetSubscriptionQuery } from '../subscriptions/queries/get-subscription.query';
 import { ListSubscriptionsQuery } from '../subscriptions/queries/list-subscriptions.query';
 import type { Subscription } from '../subscriptions/subscription.repository';
-import { AdminApiGuard, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
+import { AdminApiGuard, AdminScope, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
 import { CreatedSubscriptionResponse, RecoverResultResponse, ResyncResultResponse, RotatedSecretResponse, SubscriptionResponse } from './dto/admin-responses.dto';
 import { RecoverQueryDto } from './dto/delivery.query.dto';
 import { CreateSubscriptionDto, RotateSecretDto, UpdateSubscriptionDto } from './dto/subscription.dto';
 import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
 
-/** /admin/subscriptions: a tenant's webhook endpoints. Plain JSON, behind ADMIN_API_TOKEN. */
+/** /admin/subscriptions: a tenant's webhook endpoints. Plain JSON, behind admin tokens with roles (AdminApiGuard). */
 @ApiTags('admin: subscriptions')
 @ApiBearerAuth(OPENAPI_ADMIN_AUTH)
 @ApiResponse({ status: 400, description: 'Invalid parameters or body (one message per field)', type: HttpErrorBody })
-@ApiResponse({ status: 401, description: 'Missing or wrong admin API token', type: HttpErrorBody })
-@ApiResponse({ status: 404, description: "Not found (or another tenant's), or the admin API is disabled (ADMIN_API_TOKEN unset)", type: HttpErrorBody })
+@ApiResponse({ status: 401, description: 'Missing, wrong, expired or revoked admin token', type: HttpErrorBody })
+@ApiResponse({ status: 403, description: "The token's roles do not hold the route's scope (docs/SECURITY.md)", type: HttpErrorBody })
+@ApiResponse({ status: 404, description: "Not found (or another tenant's)", type: HttpErrorBody })
 @Controller('admin/subscriptions')
 @UseGuards(AdminApiGuard)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
@@ -39,6 +40,7 @@ export class SubscriptionsController {
 
   /** 201 with the signing secret: the only time it is shown. */
   @Post()
+  @AdminScope('subscriptions:write')
   @ApiOperation({ summary: 'Create a webhook subscription', description: 'The signing secret is in this response only. Needs ENCRYPTION_KEYS; https endpoints only unless WEBHOOK_ALLOW_HTTP.' })
   @ApiCreatedResponse({ type: CreatedSubscriptionResponse })
   create(@Body() dto: CreateSubscriptionDto): Promise<CreatedSubscription> {
@@ -59,6 +61,7 @@ export class SubscriptionsController {
   }
 
   @Get()
+  @AdminScope('subscriptions:read')
   @ApiOperation({ summary: "List a tenant's subscriptions" })
   @ApiOkResponse({ type: [SubscriptionResponse] })
   list(@Query() scope: TenantScopeQueryDto): Promise<Subscription[]> {
@@ -66,6 +69,7 @@ export class SubscriptionsController {
   }
 
   @Get(':id')
+  @AdminScope('subscriptions:read')
   @ApiOperation({ summary: 'A subscription' })
   @ApiOkResponse({ type: SubscriptionResponse })
   get(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto): Promise<Subscription> {
@@ -73,6 +77,7 @@ export class SubscriptionsController {
   }
 
   @Patch(':id')
+  @AdminScope('subscriptions:write')
   @ApiOperation({ summary: 'Change a subscription (only the fields given; null removes an optional setting)' })
   @ApiOkResponse({ type: SubscriptionResponse })
   update(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto, @Body() dto: UpdateSubscriptionDto): Promise<Subscription> {
@@ -80,6 +85,7 @@ export class SubscriptionsController {
   }
 
   @Delete(':id')
+  @AdminScope('subscriptions:write')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a subscription' })
   @ApiNoContentResponse({ description: 'Deleted' })
@@ -89,6 +95,7 @@ export class SubscriptionsController {
 
   /** 201 with the new secret (shown once); the old one keeps signing for the grace period. */
   @Post(':id/rotate-secret')
+  @AdminScope('subscriptions:write')
   @ApiOperation({ summary: 'Rotate the signing secret; the previous one keeps signing for the grace period' })
   @ApiCreatedResponse({ type: RotatedSecretResponse })
   rotateSecret(@Param('id', new ParseUUIDPipe()) id: string, @Query() scope: TenantScopeQueryDto, @Body() dto: RotateSecretDto): Promise<RotatedSecret> {
@@ -98,6 +105,7 @@ export class SubscriptionsController {
 
   /** Replays every failed delivery of this subscription for events received since `since`. */
   @Post(':id/recover')
+  @AdminScope('deliveries:write')
   @HttpCode(202)
   @ApiOperation({ summary: 'Replay every failed delivery of events received since `since`' })
   @ApiAcceptedResponse({ type: RecoverResultResponse })
@@ -107,6 +115,7 @@ export class SubscriptionsController {
 
   /** Onboarding a target system: the current state of every resource it selects, to this subscription only. */
   @Post(':id/resync')
+  @AdminScope('deliveries:write')
   @HttpCode(202)
   @ApiOperation({
     summary: 'Queue the current state of every matching resource for this subscription (idsync.user.snapshot / idsync.group.snapshot)',

@@ -1,8 +1,11 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, NotFoundException, Optional, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { ADMIN_SCOPE_METADATA, decideScope, type AdminRequest } from './admin-principal';
+import { AdminPrincipalResolver } from './admin-principal.resolver';
+import { ROLE_SCOPES, type AdminScopeName } from './admin-roles';
 
-/** DI token of the configured admin API token (each app provides it from its own config class). */
+/** DI token of the configured (deprecated, break-glass) admin API token; each app provides it from its config. */
 export const ADMIN_API_TOKEN = Symbol('ADMIN_API_TOKEN');
 
 /** Provides ADMIN_API_TOKEN from an app's validated configuration class. */
@@ -10,30 +13,69 @@ export function adminApiTokenProvider<T extends { ADMIN_API_TOKEN: string }>(con
   return { provide: ADMIN_API_TOKEN, inject: [configClass], useFactory: (config: T) => config.ADMIN_API_TOKEN };
 }
 
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The tenant a request names: route `:tenant`, query `tenantId`/`tenant`, or body `tenantId`. */
+function requestedTenant(req: AdminRequest): string | undefined {
+  const query = req.query as Record<string, unknown>;
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  for (const value of [req.params?.tenant, query.tenantId, query.tenant, body.tenantId]) {
+    if (typeof value === 'string' && value.length > 0) return value;
+  }
+  return undefined;
 }
 
 /**
- * `Authorization: Bearer <ADMIN_API_TOKEN>` for the apps' /admin APIs. Digests are compared, not
- * the strings: equal-length buffers make timingSafeEqual applicable and the comparison time
- * independent of the token. With no token configured the admin API is disabled and answers 404.
+ * Authorization of every /admin route (`Authorization: Bearer <token>`): an admin token from the
+ * database (role, expiry, revocation, plus the subject's just-in-time grants) or the deprecated
+ * break-glass ADMIN_API_TOKEN (role `admin`). The route must declare its scope with @AdminScope —
+ * routes without one are refused (fail closed). A `tenant-admin` may only name its own tenant;
+ * any other tenant answers 404 (as if it did not exist), and routes naming no tenant 403.
+ * The resolved principal is on the request for @CurrentAdmin (audit actors).
  */
 @Injectable()
 export class AdminApiGuard implements CanActivate {
-  private readonly expectedDigest: Buffer | undefined;
+  private readonly principals: AdminPrincipalResolver;
 
-  constructor(@Inject(ADMIN_API_TOKEN) token: string) {
-    this.expectedDigest = token ? sha256(token) : undefined;
+  constructor(
+    @Inject(ADMIN_API_TOKEN) token: string,
+    @Optional() private readonly db?: DataSource,
+    @Optional() private readonly reflector: Reflector = new Reflector(),
+  ) {
+    this.principals = new AdminPrincipalResolver(token, db);
   }
 
-  canActivate(context: ExecutionContext): boolean {
-    if (!this.expectedDigest) throw new NotFoundException('The admin API is disabled (ADMIN_API_TOKEN is not set)');
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
-    const presented = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-    if (presented === undefined || !timingSafeEqual(sha256(presented), this.expectedDigest)) {
-      throw new UnauthorizedException('A valid admin API token is required');
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    // Synchronous, as before: without any credential source the admin API does not exist.
+    if (!this.principals.enabled) throw new NotFoundException('The admin API is disabled (no ADMIN_API_TOKEN and no database)');
+    return this.authorize(context);
+  }
+
+  private async authorize(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AdminRequest>();
+    const presented = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    const principal = presented === undefined ? undefined : await this.principals.resolve(presented);
+    if (!principal) throw new UnauthorizedException('A valid admin API token is required');
+
+    const scope = this.reflector.getAllAndOverride<AdminScopeName | undefined>(ADMIN_SCOPE_METADATA, [context.getHandler(), context.getClass()]);
+    if (!scope) throw new ForbiddenException('This admin route declares no scope, so it is refused (fail closed)');
+    const decision = decideScope(principal, scope, ROLE_SCOPES);
+    if (!decision.allowed) throw new ForbiddenException(`This needs the ${scope} scope, which ${principal.subject}'s roles do not hold`);
+
+    if (decision.tenantId !== null) {
+      const named = requestedTenant(req);
+      if (named === undefined) throw new ForbiddenException('A tenant-admin may only call routes that name its tenant');
+      if ((await this.tenantIdOf(named)) !== decision.tenantId.toLowerCase()) throw new NotFoundException('Not found');
     }
+    req.adminPrincipal = principal;
+    req.adminTenantLimit = decision.tenantId;
     return true;
+  }
+
+  /** A tenant id or name → its id (lower-case), or undefined. */
+  private async tenantIdOf(idOrName: string): Promise<string | undefined> {
+    if (UUID.test(idOrName)) return idOrName.toLowerCase();
+    const rows = (await this.db?.query('SELECT id::text AS id FROM tenants WHERE lower(name) = lower($1)', [idOrName])) as Array<{ id: string }> | undefined;
+    return rows?.[0]?.id;
   }
 }

@@ -3,7 +3,6 @@ import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { AuditWriter } from '@idsync/audit';
 import { TenantNameTakenError, TenantService, type Tenant } from '../../tenants/tenant.service';
-import { ADMIN_ACTOR_ID } from '../admin-paths';
 import { CreateTenantCommand } from './create-tenant.command';
 
 /** POST /admin/tenants. */
@@ -22,7 +21,7 @@ export class CreateTenantHandler implements ICommandHandler<CreateTenantCommand,
         await AuditWriter.record(tx, {
           tenantId: tenant.id,
           actorType: 'admin',
-          actorId: ADMIN_ACTOR_ID,
+          actorId: cmd.actorId,
           action: 'tenant.create',
           resourceType: 'Tenant',
           resourceId: tenant.id,

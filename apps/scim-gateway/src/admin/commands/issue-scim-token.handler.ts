@@ -4,7 +4,6 @@ import { DataSource } from 'typeorm';
 import { AuditWriter } from '@idsync/audit';
 import { ScimTokenService, type IssuedToken } from '../../tenants/scim-token.service';
 import { TenantService } from '../../tenants/tenant.service';
-import { ADMIN_ACTOR_ID } from '../admin-paths';
 import { IssueScimTokenCommand } from './issue-scim-token.command';
 
 /** POST /admin/tenants/{tenant}/tokens: the token value is returned here once and never again. */
@@ -25,7 +24,7 @@ export class IssueScimTokenHandler implements ICommandHandler<IssueScimTokenComm
       await AuditWriter.record(tx, {
         tenantId: tenant.id,
         actorType: 'admin',
-        actorId: ADMIN_ACTOR_ID,
+        actorId: cmd.actorId,
         action: 'token.issue',
         resourceType: 'ScimToken',
         resourceId: issued.id,

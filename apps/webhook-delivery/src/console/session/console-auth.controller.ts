@@ -32,7 +32,7 @@ export class ConsoleAuthController {
   /** 303 to where the person was going, with the session cookie; 401 and the form again otherwise (429 after repeated failures). */
   @Post('login')
   @HttpCode(303)
-  login(@Body() form: SignInFormDto, @Req() req: Request, @Res() res: Response): void {
+  async login(@Body() form: SignInFormDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     this.assertEnabled();
     const next = safeConsoleRedirect(form.next);
     const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
@@ -42,10 +42,10 @@ export class ConsoleAuthController {
       res.type('html').send(loginPage({ next, error: `Too many failed sign-ins from this address. Try again in ${wait} seconds.` }));
       return;
     }
-    const signedIn = this.signIn.signIn(form.token);
+    const signedIn = await this.signIn.signInWithToken(form.token);
     if (!signedIn) {
       this.throttle.recordFailure(address);
-      res.status(401).type('html').send(loginPage({ next, error: 'That is not the admin API token. Check it and try again.' }));
+      res.status(401).type('html').send(loginPage({ next, error: 'That is not the admin API token or an admin token with a console role. Check it and try again.' }));
       return;
     }
     // A session id from before sign-in is never reused (session fixation).

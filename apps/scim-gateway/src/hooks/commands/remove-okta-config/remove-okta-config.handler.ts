@@ -2,7 +2,6 @@ import { NotFoundException } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { AuditWriter } from '@idsync/audit';
-import { ADMIN_ACTOR_ID } from '../../../admin/admin-paths';
 import { OktaConfigStore } from '../../okta-config.store';
 import { OktaHookAuthenticator } from '../../okta-hook.authenticator';
 import { OktaTenantResolver } from '../../okta-tenant.resolver';
@@ -26,7 +25,7 @@ export class RemoveOktaConfigHandler implements ICommandHandler<RemoveOktaConfig
         await AuditWriter.record(tx, {
           tenantId: tenant.id,
           actorType: 'admin',
-          actorId: ADMIN_ACTOR_ID,
+          actorId: cmd.actorId,
           action: `okta.${cmd.part}.remove`,
           resourceType: cmd.part === 'hook' ? 'OktaHookConfig' : 'OktaApiConfig',
           resourceId: tenant.id,

@@ -1,7 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { AuditWriter } from '@idsync/audit';
-import { ADMIN_ACTOR_ID } from '../../../admin/admin-paths';
 import { OktaConfigStore, type OktaApiConfigSummary } from '../../okta-config.store';
 import { toHttpError } from '../../okta-config.errors';
 import { OktaTenantResolver } from '../../okta-tenant.resolver';
@@ -24,7 +23,7 @@ export class SetOktaApiConfigHandler implements ICommandHandler<SetOktaApiConfig
         await AuditWriter.record(tx, {
           tenantId: tenant.id,
           actorType: 'admin',
-          actorId: ADMIN_ACTOR_ID,
+          actorId: cmd.actorId,
           action: 'okta.api.set',
           resourceType: 'OktaApiConfig',
           resourceId: tenant.id,

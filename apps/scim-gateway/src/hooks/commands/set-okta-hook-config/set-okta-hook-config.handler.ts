@@ -1,7 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { DataSource } from 'typeorm';
 import { AuditWriter } from '@idsync/audit';
-import { ADMIN_ACTOR_ID } from '../../../admin/admin-paths';
 import { OktaConfigStore, generateHookSecret, type OktaHookConfigSummary } from '../../okta-config.store';
 import { toHttpError } from '../../okta-config.errors';
 import { OktaHookAuthenticator } from '../../okta-hook.authenticator';
@@ -32,7 +31,7 @@ export class SetOktaHookConfigHandler implements ICommandHandler<SetOktaHookConf
         await AuditWriter.record(tx, {
           tenantId: tenant.id,
           actorType: 'admin',
-          actorId: ADMIN_ACTOR_ID,
+          actorId: cmd.actorId,
           action: 'okta.hook.set',
           resourceType: 'OktaHookConfig',
           resourceId: tenant.id,
