@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { createTestDatabase, testKafkaBrokers, uniqueTopicPrefix, type TestDatabase } from '@idsync/testing';
 import type { ScimClient } from '../scim/scim-harness';
 import { startAppProcess, stopAllAppProcesses, type AppProcess } from '../support/app-process';
@@ -27,9 +28,21 @@ function rssBytes(pid: number): number {
   return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) * 1024;
 }
 
+// The client keeps idle connections for less time than the server (5 s), as a well-behaved SCIM
+// client must: otherwise a request sent on a connection the server is just closing fails with
+// "other side closed" — the keep-alive race, not load shedding.
+const client = new Agent({ keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
+
 async function createUser(scim: ScimClient, userName: string): Promise<BurstOutcome> {
-  const res = await scim.post('/Users', { schemas: [USER_SCHEMA], userName, name: { givenName: 'B', familyName: userName } });
-  return { userName, status: res.status, retryAfter: res.headers.get('retry-after'), body: res.body, id: res.status === 201 ? String(res.body.id) : undefined };
+  const res = await undiciFetch(`${scim.baseUrl}/scim/v2/Users`, {
+    method: 'POST',
+    dispatcher: client,
+    headers: { authorization: `Bearer ${scim.token}`, 'content-type': 'application/scim+json' },
+    body: JSON.stringify({ schemas: [USER_SCHEMA], userName, name: { givenName: 'B', familyName: userName } }),
+  });
+  const text = await res.text();
+  const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+  return { userName, status: res.status, retryAfter: res.headers.get('retry-after'), body, id: res.status === 201 ? String(body.id) : undefined };
 }
 
 describe('SCIM write burst against a small database pool', () => {
@@ -53,6 +66,7 @@ describe('SCIM write burst against a small database pool', () => {
   });
 
   after(async () => {
+    await client.close();
     await stopAllAppProcesses();
     await db?.drop();
   });
