@@ -14,6 +14,8 @@ import { registerEventsCommands } from './commands/events.commands';
 import { registerOktaCommands } from './commands/okta.commands';
 import { registerSubjectCommands } from './commands/subject.commands';
 import { registerExportCommands } from './commands/export.commands';
+import { registerAdminTokenCommands } from './commands/admin-token.commands';
+import { registerAccessCommands } from './commands/access.commands';
 
 // `idsync …` / `npm run -s cli -- …`: the one operator CLI. Each command group lives in
 // commands/<group>.commands.ts and exports register<Group>Commands(program). Exit codes
@@ -38,6 +40,8 @@ export function buildProgram(): Command {
   registerOktaCommands(program);
   registerSubjectCommands(program);
   registerExportCommands(program);
+  registerAdminTokenCommands(program);
+  registerAccessCommands(program);
   // Every subcommand inherits exitOverride, so usage errors anywhere come back as CommanderError.
   const inherit = (command: Command) => command.commands.forEach((sub) => inherit(sub.exitOverride()));
   inherit(program);
