@@ -1,6 +1,7 @@
 // Public entry point of @idsync/crypto: encryption at rest for small secrets (webhook signing
 // secrets) with a key ring from configuration, so keys can rotate without re-encrypting at once.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 const FORMAT_VERSION = 'v1';
 const KEY_BYTES = 32;
@@ -120,6 +121,32 @@ export class EnvelopeCipher {
     }
   }
 
+  /** Key ids of the ring (the primary among them). */
+  get keyIds(): string[] {
+    return [...this.keys.keys()];
+  }
+
+  /**
+   * Re-wraps a ciphertext's data key under the active key, leaving the sealed value untouched: key
+   * rotation needs neither the value's context nor to see the plaintext. Returns the input when it
+   * already is under the active key.
+   */
+  rewrap(ciphertext: string): string {
+    const parts = ciphertext.split('.');
+    if (parts.length !== 6 || parts[0] !== FORMAT_VERSION) throw new DecryptionError('ciphertext is malformed');
+    const [, kid, wrapIv, wrapped, iv, sealed] = parts;
+    if (kid === this.activeKeyId) return ciphertext;
+    const kek = this.keys.get(kid);
+    if (!kek) throw new DecryptionError(`ciphertext is under key id "${kid}", which the key ring does not contain`);
+    const dataKey = openGcm(kek, Buffer.from(wrapIv, 'base64url'), Buffer.from(wrapped, 'base64url'), Buffer.from(`${FORMAT_VERSION}.${kid}`));
+    try {
+      const wrap = sealGcm(this.keys.get(this.activeKeyId) as Buffer, dataKey, Buffer.from(`${FORMAT_VERSION}.${this.activeKeyId}`));
+      return [FORMAT_VERSION, this.activeKeyId, b64url(wrap.iv), b64url(wrap.sealed), iv, sealed].join('.');
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
   /** The key id a ciphertext was sealed under (to find values still under a retired key). */
   static keyIdOf(ciphertext: string): string | undefined {
     const parts = ciphertext.split('.');
@@ -134,4 +161,59 @@ export class EnvelopeCipher {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `EnvelopeCipher(active=${this.activeKeyId}, keys=${[...this.keys.keys()].join(',')})`;
   }
+}
+
+/** Where the key ring comes from; every app and the CLI read the same settings. */
+export interface KeyRingSettings {
+  /** Path to a JSON file `{"primary": "<kid>", "keys": {"<kid>": "<base64 32-byte key>", …}}` (wins over the rest). */
+  IDSYNC_KEYS_FILE?: string;
+  /** The same JSON inline. */
+  IDSYNC_KEYS?: string;
+  /** Older settings, still honoured: `kid:base64,…` and the id of the active key. */
+  ENCRYPTION_KEYS?: string;
+  ENCRYPTION_ACTIVE_KEY_ID?: string;
+}
+
+function fromJson(json: string, setting: string): EnvelopeCipher {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new KeyRingConfigError(`${setting} must be JSON {"primary": "<key id>", "keys": {"<key id>": "<base64 key>"}}`);
+  }
+  const { primary, keys } = (parsed ?? {}) as { primary?: unknown; keys?: unknown };
+  if (typeof primary !== 'string' || !keys || typeof keys !== 'object' || Array.isArray(keys)) {
+    throw new KeyRingConfigError(`${setting} must be JSON {"primary": "<key id>", "keys": {"<key id>": "<base64 key>"}}`);
+  }
+  const list = Object.entries(keys as Record<string, unknown>).map(([kid, key]) => `${kid}:${typeof key === 'string' ? key : ''}`);
+  try {
+    return EnvelopeCipher.fromConfig(list.join(','), primary);
+  } catch (err) {
+    // fromConfig names the legacy settings; say which one the operator actually used.
+    if (err instanceof KeyRingConfigError) throw new KeyRingConfigError(err.message.replace(/ENCRYPTION_KEYS|ENCRYPTION_ACTIVE_KEY_ID/g, setting));
+    throw err;
+  }
+}
+
+/**
+ * The one key ring of idsync, from IDSYNC_KEYS_FILE, else IDSYNC_KEYS, else the older
+ * ENCRYPTION_KEYS + ENCRYPTION_ACTIVE_KEY_ID. Undefined when none is set (features that need it
+ * refuse, the rest runs). Values set explicitly in `settings` win over the process environment.
+ */
+export function loadKeyRing(settings: KeyRingSettings = {}, env: NodeJS.ProcessEnv = process.env): EnvelopeCipher | undefined {
+  const file = settings.IDSYNC_KEYS_FILE || env.IDSYNC_KEYS_FILE || '';
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new KeyRingConfigError(`IDSYNC_KEYS_FILE ${file} cannot be read`);
+    }
+    return fromJson(text, 'IDSYNC_KEYS_FILE');
+  }
+  const inline = settings.IDSYNC_KEYS || env.IDSYNC_KEYS || '';
+  if (inline) return fromJson(inline, 'IDSYNC_KEYS');
+  const legacy = settings.ENCRYPTION_KEYS ?? env.ENCRYPTION_KEYS ?? '';
+  if (!legacy) return undefined;
+  return EnvelopeCipher.fromConfig(legacy, settings.ENCRYPTION_ACTIVE_KEY_ID ?? env.ENCRYPTION_ACTIVE_KEY_ID ?? '');
 }
