@@ -161,11 +161,12 @@ describe('CLI: idsync deadletter list|redrive', () => {
     assert.equal(unknown.stdout, '');
     assert.match(unknown.stderr, /no dead letter at 0:99/);
 
-    const started = Date.now();
     const unreachable = await cli(['deadletter', 'list', '--json'], { KAFKA_BROKERS: '127.0.0.1:1' });
     assert.equal(unreachable.code, 1);
     assert.match(unreachable.stderr, /cannot connect to Kafka at 127\.0\.0\.1:1/);
-    assert.ok(Date.now() - started < 30_000, 'gives up within seconds');
+    // The client's short retry budget gives up, not the command's 30 s deadline (no wall-clock
+    // assertion: a CLI process on a loaded machine can take that long just to start).
+    assert.doesNotMatch(unreachable.stderr, /timed out after/);
 
     const missing = await cli(['deadletter', 'list'], { KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('nothing') });
     assert.equal(missing.code, 1);

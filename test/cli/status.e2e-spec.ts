@@ -12,6 +12,8 @@ import { jsonOf, runIdsync } from './cli-runner';
 // prefix; then the README quick start through the CLI: tenant + token, a SCIM POST as Okta would
 // send it, and `idsync events tail` showing the event on Kafka; then one app stopped → exit 1.
 const PER_TEST = { timeout: 600_000 };
+// Three apps starting at once on a shared 2-core machine can take minutes.
+const START_TIMEOUT_MS = 300_000;
 
 describe('idsync status and the quick start through the CLI', () => {
   let db: TestDatabase;
@@ -27,11 +29,12 @@ describe('idsync status and the quick start through the CLI', () => {
     const env = { DATABASE_URL: db.url, KAFKA_BROKERS: testKafkaBrokers(), KAFKA_TOPIC_PREFIX: prefix, ADMIN_API_TOKEN: 'cli-status-admin-token-0123456789' };
     const groups = { WORKER_GROUP_ID: `${prefix}-worker`, WEBHOOK_GROUP_ID: `${prefix}-webhook` };
     [gateway, worker, webhooks] = await Promise.all([
-      startAppProcess({ app: 'scim-gateway', name: 'gateway', env: { ...env, OUTBOX_POLL_MS: '200' } }),
-      startAppProcess({ app: 'sync-worker', name: 'worker', env: { ...env, ...groups } }),
+      startAppProcess({ app: 'scim-gateway', name: 'gateway', startTimeoutMs: START_TIMEOUT_MS, env: { ...env, OUTBOX_POLL_MS: '200' } }),
+      startAppProcess({ app: 'sync-worker', name: 'worker', startTimeoutMs: START_TIMEOUT_MS, env: { ...env, ...groups } }),
       startAppProcess({
         app: 'webhook-delivery',
         name: 'webhooks',
+        startTimeoutMs: START_TIMEOUT_MS,
         env: { ...env, ...groups, ENCRYPTION_KEYS: `k1:${EnvelopeCipher.generateKey()}`, ENCRYPTION_ACTIVE_KEY_ID: 'k1' },
       }),
     ]);
