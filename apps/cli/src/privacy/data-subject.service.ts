@@ -123,11 +123,12 @@ export class DataSubjectService {
          FROM outbox WHERE tenant_id = $1 AND (message_key = $3 OR payload::text ILIKE ANY($2)) ORDER BY id`,
       [tenantId, patterns, scimChangeKey(tenantId, subject.resourceId)],
     )) as Array<{ id: string; topic: string; headers: Record<string, string>; payload: Record<string, unknown> }>;
-    const outboxIds = outbox.map((r) => r.id);
+    // Receipts of the Okta events whose payloads (outbox rows on the Okta topic) are about them.
+    const oktaUuids = outbox.map((r) => (r.payload.event as { uuid?: unknown } | undefined)?.uuid).filter((u): u is string => typeof u === 'string' && isUuid(u));
     const oktaHookEvents = (await this.db.query(
-      `SELECT event_uuid AS "eventUuid", event_type AS "eventType", published_at AS "publishedAt", received_at AS "receivedAt", outbox_id AS "outboxId"
-         FROM okta_hook_events WHERE tenant_id = $1 AND outbox_id = ANY($2::bigint[]) ORDER BY received_at`,
-      [tenantId, outboxIds],
+      `SELECT event_uuid AS "eventUuid", event_type AS "eventType", published_at AS "publishedAt", received_at AS "receivedAt"
+         FROM okta_hook_events WHERE tenant_id = $1 AND event_uuid = ANY($2::uuid[]) ORDER BY received_at`,
+      [tenantId, oktaUuids],
     )) as unknown[];
     const changeIds = outbox.flatMap((r) => [r.headers['idsync-change-id'], r.payload.changeId, r.payload.recordId].filter((v): v is string => typeof v === 'string'));
     const processedChanges = (await this.db.query(
