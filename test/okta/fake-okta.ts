@@ -31,6 +31,8 @@ export class FakeOkta {
   windowSeconds = 1;
   /** Until this time (ms), every API request gets 429. */
   stormUntil = 0;
+  /** The next this-many API requests get 429, whenever they come. */
+  stormRequests = 0;
   /** Users whose next `slowCount[id]` responses are delayed by slowMs. */
   readonly slow = new Map<string, number>();
   slowMs = 0;
@@ -100,7 +102,9 @@ export class FakeOkta {
     res.setHeader('X-Rate-Limit-Limit', String(this.limit));
     res.setHeader('X-Rate-Limit-Remaining', String(Math.max(0, this.limit - count)));
     res.setHeader('X-Rate-Limit-Reset', String(resetEpochSeconds));
-    if (now < this.stormUntil || count > this.limit) return this.send(res, 429, { errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.' }, record);
+    const inStorm = now < this.stormUntil || this.stormRequests > 0;
+    if (this.stormRequests > 0) this.stormRequests--;
+    if (inStorm || count > this.limit) return this.send(res, 429, { errorCode: 'E0000047', errorSummary: 'API call exceeded rate limit due to too many requests.' }, record);
 
     const id = match[1];
     const pendingSlow = this.slow.get(id) ?? 0;

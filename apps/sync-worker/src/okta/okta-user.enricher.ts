@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Agent } from 'undici';
 import { DataSource } from 'typeorm';
-import { EnvelopeCipher } from '@idsync/crypto';
+import { loadKeyRing } from '@idsync/crypto';
 import { OktaAccessTokenProvider } from './okta-api/okta-access-token.provider';
 import { OktaApiCredentialsReader } from './okta-api/okta-api-credentials';
 import { OktaManagementClient } from './okta-api/okta-management.client';
@@ -36,7 +36,8 @@ export class OktaUserEnricher implements OnApplicationShutdown {
     db: DataSource,
     private readonly config: OktaWorkerConfig,
   ) {
-    const cipher = config.ENCRYPTION_KEYS ? EnvelopeCipher.fromConfig(config.ENCRYPTION_KEYS, config.ENCRYPTION_ACTIVE_KEY_ID) : undefined;
+    // The shared ring (IDSYNC_KEYS_FILE / IDSYNC_KEYS, else these older settings).
+    const cipher = loadKeyRing({ ENCRYPTION_KEYS: config.ENCRYPTION_KEYS, ENCRYPTION_ACTIVE_KEY_ID: config.ENCRYPTION_ACTIVE_KEY_ID });
     this.dispatcher = new Agent({ connectTimeout: config.OKTA_API_TIMEOUT_MS, keepAliveTimeout: 30_000 });
     this.credentials = new OktaApiCredentialsReader(db, cipher);
     const governor = new OktaRateLimitGovernor();

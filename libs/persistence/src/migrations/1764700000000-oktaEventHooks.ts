@@ -41,7 +41,6 @@ export class OktaEventHooks1764700000000 implements MigrationInterface {
       event_type text NOT NULL,
       published_at timestamptz NOT NULL,
       received_at timestamptz NOT NULL DEFAULT now(),
-      outbox_id bigint,
       PRIMARY KEY (tenant_id, event_uuid)
     )`);
     // Retention prunes by age.

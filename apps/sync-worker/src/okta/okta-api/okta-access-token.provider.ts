@@ -1,4 +1,4 @@
-import { createPrivateKey, randomUUID, sign } from 'node:crypto';
+import { createHash, createPrivateKey, randomUUID, sign } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import type { OktaApiCredentials } from './okta-api-credentials';
 
@@ -42,7 +42,7 @@ export class OktaAccessTokenProvider {
   async authorization(creds: OktaApiCredentials): Promise<string> {
     if (creds.method === 'ssws') return `SSWS ${creds.token}`;
     // The cache entry is tied to the credential, so a rotated one is used at once.
-    const fingerprint = `${creds.orgUrl}|${creds.clientId}|${creds.method}|${creds.secret.length}|${creds.scopes}`;
+    const fingerprint = createHash('sha256').update(`${creds.orgUrl}|${creds.clientId}|${creds.method}|${creds.scopes}|${creds.secret}`).digest('hex');
     const cached = this.tokens.get(creds.tenantId);
     if (cached && cached.fingerprint === fingerprint && cached.expiresAt > Date.now()) return `Bearer ${cached.token}`;
     const tokenUrl = `${creds.orgUrl}/oauth2/v1/token`;
