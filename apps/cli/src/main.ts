@@ -16,6 +16,7 @@ import { registerSubjectCommands } from './commands/subject.commands';
 import { registerExportCommands } from './commands/export.commands';
 import { registerAdminTokenCommands } from './commands/admin-token.commands';
 import { registerAccessCommands } from './commands/access.commands';
+import { registerKeysCommands } from './commands/keys.commands';
 
 // `idsync …` / `npm run -s cli -- …`: the one operator CLI. Each command group lives in
 // commands/<group>.commands.ts and exports register<Group>Commands(program). Exit codes
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerExportCommands(program);
   registerAdminTokenCommands(program);
   registerAccessCommands(program);
+  registerKeysCommands(program);
   // Every subcommand inherits exitOverride, so usage errors anywhere come back as CommanderError.
   const inherit = (command: Command) => command.commands.forEach((sub) => inherit(sub.exitOverride()));
   inherit(program);

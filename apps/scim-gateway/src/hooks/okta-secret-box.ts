@@ -1,4 +1,4 @@
-import { EnvelopeCipher } from '@idsync/crypto';
+import { loadKeyRing, type EnvelopeCipher } from '@idsync/crypto';
 import { OKTA_SECRET_CONTEXT } from '@idsync/contracts';
 
 /** No key ring is configured: Okta secrets can be neither stored nor read. */
@@ -18,7 +18,8 @@ export class OktaSecretBox {
   private constructor(private readonly cipher: EnvelopeCipher | undefined) {}
 
   static fromKeyRing(keys: string, activeKeyId: string): OktaSecretBox {
-    return new OktaSecretBox(keys ? EnvelopeCipher.fromConfig(keys, activeKeyId) : undefined);
+    // The shared ring: IDSYNC_KEYS_FILE / IDSYNC_KEYS, else these older settings.
+    return new OktaSecretBox(loadKeyRing({ ENCRYPTION_KEYS: keys, ENCRYPTION_ACTIVE_KEY_ID: activeKeyId }));
   }
 
   get configured(): boolean {

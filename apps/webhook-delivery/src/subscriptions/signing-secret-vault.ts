@@ -1,5 +1,5 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
-import { EnvelopeCipher } from '@idsync/crypto';
+import { loadKeyRing, type EnvelopeCipher } from '@idsync/crypto';
 import { WebhookConfig } from '../config/webhook.config';
 
 /**
@@ -13,7 +13,8 @@ export class SigningSecretVault {
   constructor(config: WebhookConfig) {
     // A malformed ring stops start-up (the error names the setting, never the key material);
     // an empty one leaves the app running, refusing only what needs it.
-    this.cipher = config.ENCRYPTION_KEYS ? EnvelopeCipher.fromConfig(config.ENCRYPTION_KEYS, config.ENCRYPTION_ACTIVE_KEY_ID) : undefined;
+    // The shared ring: IDSYNC_KEYS_FILE / IDSYNC_KEYS, else these older settings.
+    this.cipher = loadKeyRing({ ENCRYPTION_KEYS: config.ENCRYPTION_KEYS, ENCRYPTION_ACTIVE_KEY_ID: config.ENCRYPTION_ACTIVE_KEY_ID });
   }
 
   seal(secret: string, secretId: string): string {
