@@ -258,14 +258,15 @@ export class OktaWorkload {
     if (res.status === 201) {
       const id = String(res.body.id);
       this.accept(m, { resourceType: 'User', resourceId: id, version: versionOf(res.etag), operation: 'create' });
-      m.users.set(id, { id, userName, externalId, active: true });
       if (this.random.chance(this.opts.resendProbability)) {
-        // Okta lost the 201: it re-sends, gets 409 uniqueness, then filters and adopts.
+        // Okta lost the 201: it re-sends, gets 409 uniqueness, then filters and adopts. (The user
+        // joins the model only afterwards: a concurrent DELETE in between would make the re-send a
+        // legitimate new create.)
         this.resent('user.create');
         const again = await this.send(m.tenant, 'POST', '/Users', body);
         if (again.status !== 409) this.unexpected(`re-sent user create answered ${again.status}`);
-        await adopt();
-      }
+        if (!(await adopt())) this.unexpected(`${userName} created, but the filter finds nothing`);
+      } else m.users.set(id, { id, userName, externalId, active: true });
     } else if (res.status === 409) {
       // A previous attempt committed without an answer (a killed gateway): adopt it, like Okta.
       if (!(await adopt())) this.unexpected(`create ${userName}: 409 but the filter finds nothing`);
