@@ -13,6 +13,7 @@ import { jsonOf, runIdsync } from '../cli/cli-runner';
 import { runCli } from '../../apps/cli/src/main';
 import { DataSubjectService, SubjectNotFoundError } from '../../apps/cli/src/privacy/data-subject.service';
 import { MaskedTenantExporter } from '../../apps/cli/src/privacy/masked-tenant-export';
+import { oktaDelivery, oktaEvent, oktaUserId } from '../okta/okta-fixtures';
 
 // Data-subject rights against the real stack: SCIM writes → outbox → worker → public stream →
 // webhook-delivery → a receiver, all on one fresh database and topic prefix; the `idsync` bin runs
@@ -29,6 +30,7 @@ const ADA = {
   familyName: 'Lovelace-Byron',
   externalId: '00u-ada-okta-4711',
 };
+const HOOK_SECRET = 'Basic cHJpdmFjeS1ob29rOnMzY3JldC12YWx1ZS05ODc2';
 const GRACE = { email: 'grace.hopper@navy.example', phone: '+1 202 555 0143', givenName: 'Grace', familyName: 'Hopper', externalId: '00u-grace-okta-0815' };
 
 function userBody(p: typeof GRACE) {
@@ -128,13 +130,26 @@ describe('data-subject rights: export, masked export, erasure', { timeout: 900_0
     });
     expectStatus(group, 201);
     groupId = String(group.body.id);
-    // created ×2, updated, group created, member added ×2: all delivered.
+    // An Okta Event Hook delivery about her: its payload (her login) is kept in the outbox.
+    const gatewayAdmin = (method: string, path: string, body: unknown) =>
+      fetch(`${pipeline.gateway.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await gatewayAdmin('PUT', `/admin/tenants/${scim.tenantId}/okta/hook`, { secret: HOOK_SECRET })).status, 200);
+    const hook = await fetch(`${pipeline.gateway.url}/hooks/okta/${scim.tenantId}`, {
+      method: 'POST',
+      headers: { authorization: HOOK_SECRET, 'content-type': 'application/json' },
+      body: JSON.stringify(oktaDelivery([oktaEvent('user.account.lock', { id: oktaUserId(), type: 'User', alternateId: ADA.email, displayName: `${ADA.givenName} ${ADA.familyName}` })])),
+    });
+    assert.ok(hook.status < 300, `hook delivery answered ${hook.status}`);
+    // created ×2, updated, group created, member added ×2 (and the Okta lock): delivered.
     await waitFor(
       async () => {
         const [{ n }] = (await db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE tenant_id = $1 AND status = 'delivered'`, [scim.tenantId])) as Array<{ n: number }>;
-        return n >= 6;
+        const [{ okta }] = (await db.query(`SELECT count(*)::int AS okta FROM outbox WHERE tenant_id = $1 AND topic LIKE '%okta%' AND published_at IS NOT NULL`, [scim.tenantId])) as Array<{
+          okta: number;
+        }>;
+        return n >= 6 && okta >= 1;
       },
-      { timeoutMs: 90_000, what: 'six delivered webhooks' },
+      { timeoutMs: 90_000, what: 'six delivered webhooks and the Okta event published' },
     );
   });
 
@@ -164,6 +179,8 @@ describe('data-subject rights: export, masked export, erasure', { timeout: 900_0
     for (const t of ['idsync.user.created', 'idsync.user.updated', 'idsync.group.member.added']) assert.ok(types.includes(t), `delivery ${t} in ${types.join(',')}`);
     assert.ok(doc.webhookDeliveries.every((d) => d.attempts.length >= 1));
     assert.ok(doc.processedChanges.length >= 2, 'the worker ledger rows of her changes');
+    assert.ok(doc.outbox.some((r) => r.topic.endsWith(TOPICS.oktaEvents)), 'the Okta hook event payload about her');
+    assert.equal((doc.oktaHookEvents as unknown[]).length, 1, 'its receipt');
     assert.ok(!doc.webhookDeliveries.some((d) => d.payload.resourceId === graceId && d.eventType.startsWith('idsync.user.')), "none of Grace's own deliveries");
   });
 
@@ -211,6 +228,7 @@ describe('data-subject rights: export, masked export, erasure', { timeout: 900_0
     assert.equal(report.erased['scim_resources deleted'], 1);
     assert.ok(report.erased['audit_log.changes nulled'] >= 3, JSON.stringify(report));
     assert.ok(report.erased['webhook_deliveries anonymised'] >= 4, JSON.stringify(report));
+    assert.equal(report.erased['outbox (Okta hook event payloads) deleted'], 1, JSON.stringify(report));
 
     // Kafka: the erased event (no PII in it), the user.deleted and the compacted-topic tombstone.
     const [erased] = await pipeline.reader.waitForEvents((e) => e.ce.type === USER_ERASED_EVENT_TYPE && e.ce.subject === adaId, 1, 'idsync.user.erased');
