@@ -4,7 +4,7 @@ import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { TOPICS, topicName, type ScimResourceKind } from '@idsync/contracts';
 import { kafkaClientConfig } from '@idsync/platform';
-import { readCurrentState } from '@idsync/reconcile';
+import { readCurrentStates, type CurrentStateEntry } from '@idsync/reconcile';
 import { WebhookConfig } from '../../config/webhook.config';
 import { subscribesTo } from '../../domain/event-type-pattern';
 import { selectForSubscription } from '../../domain/webhook-payload';
@@ -66,9 +66,11 @@ export class ResyncSubscriptionHandler implements ICommandHandler<ResyncSubscrip
       { kind: 'User', topic: TOPICS.users },
       { kind: 'Group', topic: TOPICS.groups },
     ];
-    for (const { kind, topic } of kinds) {
-      if (!subscribesTo(subscription.eventTypes, snapshotEventType(kind))) continue;
-      const state = await readCurrentState(kafka, topicName(topic, this.config.KAFKA_TOPIC_PREFIX), { tenantId, timeoutMs: READ_TIMEOUT_MS });
+    // Only the kinds the subscription asks for, read in one pass.
+    const wanted = kinds.filter(({ kind }) => subscribesTo(subscription.eventTypes, snapshotEventType(kind))).map((k) => ({ ...k, topic: topicName(k.topic, this.config.KAFKA_TOPIC_PREFIX) }));
+    const states = wanted.length > 0 ? await readCurrentStates(kafka, wanted.map((k) => k.topic), { tenantId, timeoutMs: READ_TIMEOUT_MS }) : new Map<string, Map<string, CurrentStateEntry>>();
+    for (const { kind, topic } of wanted) {
+      const state = states.get(topic) ?? new Map<string, CurrentStateEntry>();
       let batch: SnapshotDelivery[] = [];
       for (const [key, entry] of state) {
         if (entry.value === null || entry.version === null) continue;
