@@ -21,6 +21,7 @@ const DEFAULT_DEAD_LETTERS = 50;
 @ApiExcludeController()
 @Controller('console')
 @UseGuards(ConsoleSessionGuard)
+@RequireConsoleRole('console:read')
 @UseFilters(ConsoleExceptionFilter)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class ConsoleController {

@@ -28,6 +28,7 @@ const DEFAULT_LOG_LIMIT = 100;
 @ApiExcludeController()
 @Controller('console/tenants/:tenantId')
 @UseGuards(ConsoleSessionGuard)
+@RequireConsoleRole('console:read')
 @UseFilters(ConsoleExceptionFilter)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class TenantConsoleController {

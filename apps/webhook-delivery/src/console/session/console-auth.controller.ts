@@ -7,7 +7,7 @@ import { loginPage } from '../html/console-pages';
 import { AdminTokenSignIn } from './admin-token-sign-in';
 import { clearedSessionCookie, CONSOLE_PATH, readCookie, safeConsoleRedirect, SESSION_COOKIE, sessionCookie } from './console-cookies';
 import { ConsoleSessionStore } from './console-session.store';
-import { ConsoleSessionGuard } from './console-session.guard';
+import { ConsoleSessionGuard, RequireConsoleRole } from './console-session.guard';
 import { SignInThrottle } from './sign-in-throttle';
 
 /** Sign-in (admin API token → session cookie) and sign-out. */
@@ -57,6 +57,7 @@ export class ConsoleAuthController {
   /** A POST with the CSRF token (a link could be triggered by another site). */
   @Post('logout')
   @UseGuards(ConsoleSessionGuard)
+  @RequireConsoleRole('console:read')
   logout(@Req() req: Request, @Res() res: Response): void {
     this.sessions.destroy(readCookie(req, SESSION_COOKIE));
     res.setHeader('Set-Cookie', clearedSessionCookie(req));

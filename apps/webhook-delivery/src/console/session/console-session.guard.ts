@@ -14,7 +14,7 @@ export class ConsoleSignInRequired extends Error {
   }
 }
 
-const REQUIRED_ROLE = 'idsync:console-role';
+export const REQUIRED_ROLE = 'idsync:console-role';
 
 /** The role a console route needs (default: console:read). */
 export const RequireConsoleRole = (role: ConsoleRole) => SetMetadata(REQUIRED_ROLE, role);
