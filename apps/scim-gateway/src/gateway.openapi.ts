@@ -9,7 +9,7 @@ export const gatewayOpenApi: OpenApiOptions = {
     '',
     'SCIM requests and responses use `application/scim+json` (plain `application/json` is accepted too); errors carry the SCIM Error schema (`urn:ietf:params:scim:api:messages:2.0:Error`). Every SCIM route is scoped to the tenant of its bearer token.',
     '',
-    'The operator API under `/admin` answers plain JSON and needs `ADMIN_API_TOKEN`.',
+    'The operator API under `/admin` answers plain JSON and needs an admin token whose role holds the scope each route names (`admin`, `operator`, `auditor`, `tenant-admin`: docs/SECURITY.md); 403 when it does not.',
   ].join('\n'),
   security: { admin: true, scim: true },
   schemas: SCIM_OPENAPI_SCHEMAS,

@@ -42,7 +42,7 @@ export function isExcludedFromOpenApi(path: string): boolean {
 export function buildOpenApiDocument(app: INestApplication, opts: OpenApiOptions): OpenAPIObject {
   const builder = new DocumentBuilder().setOpenAPIVersion('3.0.3').setTitle(opts.title).setDescription(opts.description).setVersion('1');
   if (opts.security.admin) {
-    builder.addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'ADMIN_API_TOKEN of this app (the admin API answers 404 while it is unset)' }, OPENAPI_ADMIN_AUTH);
+    builder.addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'An admin token (`idsync admin-token create`, `idsa_…`) whose role holds the scope the route names (docs/SECURITY.md); the deprecated ADMIN_API_TOKEN acts as admin' }, OPENAPI_ADMIN_AUTH);
   }
   if (opts.security.scim) {
     builder.addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque', description: 'A per-tenant SCIM token (`idsync token create --tenant <name>`)' }, OPENAPI_SCIM_AUTH);
