@@ -1,4 +1,4 @@
-import type { INestApplication, Type } from '@nestjs/common';
+import type { INestApplication, NestApplicationOptions, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
@@ -45,7 +45,8 @@ export async function createIdsyncApp(module: Type<unknown>, opts: IdsyncAppOpti
   const baseConfig = loadConfig(BaseAppConfig);
   const tracing = startTracing(baseConfig, opts.name ?? opts.clientId);
   const root = tracing ? { module, providers: [TracingShutdownFlush] } : module;
-  const httpsOptions = httpsOptionsFrom(baseConfig);
+  // Node's own ServerOptions; Nest's HttpsOptions declares a narrower SNICallback signature.
+  const httpsOptions = httpsOptionsFrom(baseConfig) as NestApplicationOptions['httpsOptions'];
   const app = await NestFactory.create(root, { bufferLogs: true, bodyParser: opts.bodyParser ?? true, httpsOptions });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
