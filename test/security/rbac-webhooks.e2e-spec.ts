@@ -69,6 +69,8 @@ describe('webhook-delivery admin RBAC and console roles', () => {
       ['GET', `/admin/subscriptions/${foreign.id}?tenantId=${tenantB}`, undefined, 200, 200, 200, 404],
       ['POST', '/admin/subscriptions', newSubscription(tenantA), 201, 201, 403, 201],
       ['POST', '/admin/subscriptions', newSubscription(tenantB), 201, 201, 403, 404],
+      // Its own tenant in the query does not let another one through in the body.
+      ['POST', `/admin/subscriptions?tenantId=${tenantA}`, newSubscription(tenantB), 201, 201, 403, 404],
       ['PATCH', `/admin/subscriptions/${foreign.id}?tenantId=${tenantB}`, { enabled: true }, 200, 200, 403, 404],
       ['GET', `/admin/deliveries?tenantId=${tenantA}`, undefined, 200, 200, 200, 200],
       ['GET', `/admin/deliveries?tenantId=${tenantB}`, undefined, 200, 200, 200, 404],

@@ -15,14 +15,16 @@ export function adminApiTokenProvider<T extends { ADMIN_API_TOKEN: string }>(con
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The tenant a request names: route `:tenant`, query `tenantId`/`tenant`, or body `tenantId`. */
-function requestedTenant(req: AdminRequest): string | undefined {
-  const query = req.query as Record<string, unknown>;
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  for (const value of [req.params?.tenant, query.tenantId, query.tenant, body.tenantId]) {
-    if (typeof value === 'string' && value.length > 0) return value;
-  }
-  return undefined;
+/**
+ * Every tenant a request names: route `:tenant`/`:tenantId`, query `tenantId`/`tenant`, body
+ * `tenantId`/`tenant`. All of them are checked, so naming one's own tenant in the query cannot
+ * smuggle another tenant in through the body. A repeated or non-string value counts as foreign.
+ */
+function requestedTenants(req: AdminRequest): unknown[] {
+  const query = (req.query ?? {}) as Record<string, unknown>;
+  const body = (req.body !== null && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+  const params = (req.params ?? {}) as Record<string, unknown>;
+  return [params.tenant, params.tenantId, query.tenantId, query.tenant, body.tenantId, body.tenant].filter((value) => value !== undefined);
 }
 
 /**
@@ -63,9 +65,11 @@ export class AdminApiGuard implements CanActivate {
     if (!decision.allowed) throw new ForbiddenException(`This needs the ${scope} scope, which ${principal.subject}'s roles do not hold`);
 
     if (decision.tenantId !== null) {
-      const named = requestedTenant(req);
-      if (named === undefined) throw new ForbiddenException('A tenant-admin may only call routes that name its tenant');
-      if ((await this.tenantIdOf(named)) !== decision.tenantId.toLowerCase()) throw new NotFoundException('Not found');
+      const named = requestedTenants(req);
+      if (named.length === 0) throw new ForbiddenException('A tenant-admin may only call routes that name its tenant');
+      for (const tenant of named) {
+        if (typeof tenant !== 'string' || (await this.tenantIdOf(tenant)) !== decision.tenantId.toLowerCase()) throw new NotFoundException('Not found');
+      }
     }
     req.adminPrincipal = principal;
     req.adminTenantLimit = decision.tenantId;
