@@ -4,11 +4,17 @@ import { ScimError } from '@idsync/identity';
 import type { ScimPrincipal } from '../tenants/scim-token.service';
 import { SCIM_BEARER } from './scim-bearer.strategy';
 
-/** Every SCIM route requires a tenant's bearer token; failures are SCIM 401s with WWW-Authenticate. */
+/**
+ * Every SCIM route requires a tenant's bearer token; a missing or unknown token is a SCIM 401 with
+ * WWW-Authenticate. A token lookup that FAILED (database restarting, pool exhausted) is not a bad
+ * credential: it is rethrown so the exception filter answers 503 + Retry-After, which Okta retries —
+ * a 401 would make Okta mark the change failed and stop.
+ */
 @Injectable()
 export class ScimAuthGuard extends AuthGuard(SCIM_BEARER) {
   override handleRequest<T = ScimPrincipal>(err: unknown, principal: T | false): T {
-    if (err || !principal) throw new ScimError(401, undefined, 'Authentication required: send a valid Bearer token');
+    if (err) throw err;
+    if (!principal) throw new ScimError(401, undefined, 'Authentication required: send a valid Bearer token');
     return principal;
   }
 }

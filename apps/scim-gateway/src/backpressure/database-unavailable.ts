@@ -5,7 +5,8 @@
  * 503 + Retry-After, which SCIM clients retry, never with 500.
  */
 const UNAVAILABLE_SQLSTATES = new Set(['53300', '57P01', '57P02', '57P03']);
-const UNAVAILABLE_MESSAGES = [/timeout exceeded when trying to connect/i, /Connection terminated/i];
+// pg's own messages for a pooled client whose connection died under it (terminated backend, restart).
+const UNAVAILABLE_MESSAGES = [/timeout exceeded when trying to connect/i, /Connection terminated/i, /is not queryable/i];
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
 
 export function isDatabaseUnavailable(error: unknown): boolean {
