@@ -19,13 +19,14 @@ describe('webhook-delivery admin RBAC and console roles', () => {
   const tenantA = randomUUID();
   const tenantB = randomUUID();
   const tokens: Record<string, string> = {};
+  const tokenIds: Record<string, string> = {};
 
   before(async () => {
     harness = await WebhookHarness.start();
     db = harness.app.get(DataSource);
     await db.query('INSERT INTO tenants (id, name) VALUES ($1, $2), ($3, $4)', [tenantA, `wh-rbac-a-${process.pid}`, tenantB, `wh-rbac-b-${process.pid}`]);
-    for (const role of ['admin', 'operator', 'auditor'] as const) tokens[role] = (await createAdminToken(db, role)).token;
-    tokens['tenant-admin'] = (await createAdminToken(db, 'tenant-admin', tenantA)).token;
+    for (const role of ['admin', 'operator', 'auditor'] as const) ({ token: tokens[role], id: tokenIds[role] } = await createAdminToken(db, role));
+    ({ token: tokens['tenant-admin'], id: tokenIds['tenant-admin'] } = await createAdminToken(db, 'tenant-admin', tenantA));
   });
 
   after(async () => {
@@ -86,6 +87,12 @@ describe('webhook-delivery admin RBAC and console roles', () => {
       }
     }
     assert.deepEqual(failures, []);
+    // Admin actions are audited with the acting token; refused ones leave nothing.
+    const audited = (await db.query("SELECT actor_id, tenant_id FROM audit_log WHERE action = 'subscriptions.create'")) as Array<{ actor_id: string; tenant_id: string }>;
+    const tenantAdminActor = `admin-token:${tokenIds['tenant-admin']}`;
+    assert.deepEqual(audited.filter((r) => r.actor_id === tenantAdminActor).map((r) => r.tenant_id), [tenantA]);
+    assert.equal(audited.filter((r) => r.actor_id === `admin-token:${tokenIds.auditor}`).length, 0);
+    assert.equal(audited.filter((r) => r.actor_id === `admin-token:${tokenIds.operator}`).length, 3);
   });
 
   it('refuses expired and revoked tokens with 401 and keeps ADMIN_API_TOKEN as break-glass admin', async () => {

@@ -21,6 +21,7 @@ export * from './admin/admin-principal.resolver';
 export * from './admin/admin-token.store';
 export * from './admin/access-grant.store';
 export * from './admin/access-grant.sweeper';
+export * from './admin/admin-audit.interceptor';
 export * from './http/json-structure-guard';
 export * from './http/transport-security';
 export * from './cli/cli-output';

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards, UseInterceptors, UsePipes, ValidationPipe } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ReplayDeliveryCommand } from '../delivery/commands/replay-delivery.command';
@@ -6,7 +6,7 @@ import type { Delivery } from '../delivery/delivery.repository';
 import { GetDeliveryQuery } from '../delivery/queries/get-delivery.query';
 import type { DeliveryWithAttempts } from '../delivery/queries/get-delivery.handler';
 import { ListDeliveriesQuery } from '../delivery/queries/list-deliveries.query';
-import { AdminApiGuard, AdminScope, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
+import { AdminApiGuard, AdminAuditInterceptor, AdminScope, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
 import { DeliveryResponse, DeliveryWithAttemptsResponse } from './dto/admin-responses.dto';
 import { ListDeliveriesQueryDto } from './dto/delivery.query.dto';
 import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
@@ -20,6 +20,7 @@ import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
 @ApiResponse({ status: 404, description: "Not found (or another tenant's)", type: HttpErrorBody })
 @Controller('admin/deliveries')
 @UseGuards(AdminApiGuard)
+@UseInterceptors(AdminAuditInterceptor)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class DeliveriesController {
   constructor(

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards, UseInterceptors, UsePipes, ValidationPipe } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { WebhookConfig } from '../config/webhook.config';
@@ -15,7 +15,7 @@ import { UpdateSubscriptionCommand } from '../subscriptions/commands/update-subs
 import { GetSubscriptionQuery } from '../subscriptions/queries/get-subscription.query';
 import { ListSubscriptionsQuery } from '../subscriptions/queries/list-subscriptions.query';
 import type { Subscription } from '../subscriptions/subscription.repository';
-import { AdminApiGuard, AdminScope, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
+import { AdminApiGuard, AdminAuditInterceptor, AdminScope, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
 import { CreatedSubscriptionResponse, RecoverResultResponse, ResyncResultResponse, RotatedSecretResponse, SubscriptionResponse } from './dto/admin-responses.dto';
 import { RecoverQueryDto } from './dto/delivery.query.dto';
 import { CreateSubscriptionDto, RotateSecretDto, UpdateSubscriptionDto } from './dto/subscription.dto';
@@ -30,6 +30,7 @@ import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
 @ApiResponse({ status: 404, description: "Not found (or another tenant's)", type: HttpErrorBody })
 @Controller('admin/subscriptions')
 @UseGuards(AdminApiGuard)
+@UseInterceptors(AdminAuditInterceptor)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class SubscriptionsController {
   constructor(
