@@ -163,9 +163,10 @@ export async function startKafka({ dir, port, controllerPort, detached = true, t
   writeConfig(dir, port, controllerPort);
   if (!fs.existsSync(path.join(dir, 'data', 'meta.properties'))) {
     const clusterId = randomBytes(16).toString('base64url');
+    // `--cluster-id=<id>`, not `-t <id>`: a base64url id starting with '-' would parse as an option (1 run in 64).
     const fmt = spawnSync(
       'java',
-      javaArgs(libs, dir, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', path.join(dir, 'server.properties')]),
+      javaArgs(libs, dir, 'kafka.tools.StorageTool', ['format', `--cluster-id=${clusterId}`, '-c', path.join(dir, 'server.properties')]),
       { encoding: 'utf8' },
     );
     if (fmt.status !== 0) throw new Error(`kafka storage format failed: ${fmt.stderr || fmt.stdout}`);
