@@ -122,10 +122,30 @@ export class DeliveryRepository {
    * is incremented in the claim: a lease is one attempt, never sent twice. With ordered delivery,
    * only the oldest pending delivery of each resource is eligible; with a rate limit, at most the
    * whole tokens of the endpoint's bucket are claimed and spent.
+   *
+   * Two statements in one transaction: the first locks the endpoints, the second counts and claims.
+   * In one statement, a claimer that got an endpoint's lock right after another replica committed
+   * its claim would still count in-flight leases with its statement's older snapshot and could
+   * exceed max_concurrency; READ COMMITTED gives the second statement a snapshot that sees them.
    */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+    return this.db.transaction(async (tx) => {
+      const locked: Array<{ id: string }> = sqlRows(await tx.query(
+        `SELECT s.id FROM webhook_subscriptions s
+         WHERE s.enabled AND EXISTS (SELECT 1 FROM webhook_deliveries d
+                                     WHERE d.subscription_id = s.id AND d.status = 'pending' AND d.next_attempt_at <= now())
+         ORDER BY s.id
+         -- NO KEY UPDATE: excludes other claimers, but not the FK checks of concurrent fan-out inserts.
+         FOR NO KEY UPDATE OF s SKIP LOCKED`,
+      ));
+      if (locked.length === 0) return [];
+      return this.claimLocked(tx, locked.map((r) => r.id), limit, leaseMs);
+    });
+  }
+
+  private async claimLocked(tx: EntityManager, subscriptionIds: string[], limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     const rows: Array<{ id: string; tenant_id: string; subscription_id: string; event_type: string; payload: string; attempt_count: number; url: string; custom_headers: Record<string, string> }> =
-      sqlRows(await this.db.query(
+      sqlRows(await tx.query(
         `WITH subs AS (
            SELECT s.id, s.ordered_delivery, b.tokens,
                   least(
@@ -139,11 +159,8 @@ export class DeliveryRepository {
                                            ELSE least(s.rate_limit_per_second::float8,
                                                       s.rate_tokens + extract(epoch FROM now() - s.rate_refilled_at) * s.rate_limit_per_second)
                                       END AS tokens) b
-           WHERE s.enabled AND EXISTS (SELECT 1 FROM webhook_deliveries d
-                                       WHERE d.subscription_id = s.id AND d.status = 'pending' AND d.next_attempt_at <= now())
-           ORDER BY s.id
-           -- NO KEY UPDATE: excludes other claimers, but not the FK checks of concurrent fan-out inserts.
-           FOR NO KEY UPDATE OF s SKIP LOCKED
+           -- Locked by this transaction's first statement.
+           WHERE s.id = ANY($3::uuid[]) AND s.enabled
          ), picked AS (
            SELECT p.id, subs.id AS subscription_id FROM subs CROSS JOIN LATERAL (
              SELECT d.id FROM webhook_deliveries d
@@ -167,7 +184,7 @@ export class DeliveryRepository {
          FROM picked, webhook_subscriptions s
          WHERE d.id = picked.id AND s.id = d.subscription_id
          RETURNING d.id, d.tenant_id, d.subscription_id, d.event_type, d.payload, d.attempt_count, s.url, s.custom_headers`,
-        [limit, leaseMs],
+        [limit, leaseMs, subscriptionIds],
       ));
     return rows.map((r) => ({
       id: r.id,
