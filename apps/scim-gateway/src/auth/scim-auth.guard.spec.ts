@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ScimError } from '@idsync/identity';
+import { QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailable } from '../backpressure/database-unavailable';
 import { ScimAuthGuard } from './scim-auth.guard';
 
@@ -17,6 +18,8 @@ describe('ScimAuthGuard.handleRequest', () => {
     assert.equal(isDatabaseUnavailable(terminated), true, 'the exception filter turns it into a 503');
     const dead = new Error('Client has encountered a connection error and is not queryable');
     assert.equal(isDatabaseUnavailable(dead), true);
+    const released = new QueryRunnerProviderAlreadyReleasedError();
+    assert.equal(isDatabaseUnavailable(released), true, 'a transaction whose connection was terminated is retryable');
   });
 
   it('passes a resolved principal through', () => {
