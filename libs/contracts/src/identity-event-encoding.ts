@@ -1,5 +1,4 @@
 import { CloudEvent, Kafka } from 'cloudevents';
-import type { DerivedIdentityEvent } from './identity-event-derivation';
 import type { IdentityEventData } from './identity-events';
 
 /** A Kafka record as produced (kafkajs `Message`-compatible). */
@@ -10,13 +9,25 @@ export interface EncodedIdentityEvent {
   timestamp?: string;
 }
 
+/** What a binary-mode CloudEvent record is built from: the envelope attributes, the Kafka key and the data. */
+export interface CloudEventRecordSource<T> {
+  id: string;
+  source: string;
+  type: string;
+  subject: string;
+  time: string;
+  key: string;
+  extensions: object;
+  data: T;
+}
+
 /**
  * The wire form of a public identity event: CloudEvents binary mode, `ce_*` headers, JSON data;
- * datacontenttype travels as `content-type` only. The one encoder — the worker publishes with it
- * and the contract tests validate its output.
+ * datacontenttype travels as `content-type` only. The one encoder — the worker publishes SCIM- and
+ * Okta-sourced events with it and the contract tests validate its output.
  */
-export function encodeIdentityEvent(derived: DerivedIdentityEvent): EncodedIdentityEvent {
-  const event = new CloudEvent<IdentityEventData>({
+export function encodeIdentityEvent<T = IdentityEventData>(derived: CloudEventRecordSource<T>): EncodedIdentityEvent {
+  const event = new CloudEvent<T>({
     specversion: '1.0',
     id: derived.id,
     source: derived.source,

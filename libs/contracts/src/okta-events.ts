@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CloudEvent, Kafka } from 'cloudevents';
-import type { EncodedIdentityEvent } from './identity-event-encoding';
+import { encodeIdentityEvent, type EncodedIdentityEvent } from './identity-event-encoding';
 import { identityEventSource } from './identity-event-derivation';
 import { identityEventKey } from './identity-events';
 
@@ -340,24 +339,7 @@ export function deriveOktaIdentityEvents(record: OktaHookEventRecord, context: O
  * resource, so they carry no resource version to order by (docs/EVENTS.md).
  */
 export function encodeOktaIdentityEvent(derived: DerivedOktaEvent): EncodedIdentityEvent {
-  const event = new CloudEvent<OktaIdentityEventData>({
-    specversion: '1.0',
-    id: derived.id,
-    source: derived.source,
-    type: derived.type,
-    subject: derived.subject,
-    time: derived.time,
-    datacontenttype: 'application/json',
-    data: derived.data,
-    ...derived.extensions,
-  });
-  const binary = Kafka.binary(event);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(binary.headers)) {
-    if (value === undefined || value === null || name === 'ce_datacontenttype') continue;
-    headers[name] = String(value);
-  }
-  return { key: derived.key, value: JSON.stringify(derived.data), headers, timestamp: binary.timestamp };
+  return encodeIdentityEvent<OktaIdentityEventData>(derived);
 }
 
 // ---- secrets at rest ------------------------------------------------------------------------------
