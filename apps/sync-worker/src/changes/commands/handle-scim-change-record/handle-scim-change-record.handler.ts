@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
 import { decodeScimChangeRecord, type ScimChangeRecord } from '@idsync/contracts';
 import { WorkerConfig } from '../../../config/worker.config';
@@ -7,7 +6,7 @@ import type { ReceivedRecord } from '../../../kafka/received-record';
 import { DuplicateScimChangeSkipped, IdentityEventsPublished, ScimChangeAttemptFailed, ScimChangeRecordRejected } from '../../events/change-events';
 import { IdentityStreamPublisher } from '../../identity-stream.publisher';
 import { ProcessedChangesLedger } from '../../processed-changes.ledger';
-import { retryBackoffMs } from '../../retry-backoff';
+import { attemptWithBackoff } from '../../retry-backoff';
 import { HandleScimChangeRecordCommand } from './handle-scim-change-record.command';
 
 /**
@@ -33,24 +32,11 @@ export class HandleScimChangeRecordHandler implements ICommandHandler<HandleScim
   async execute({ record }: HandleScimChangeRecordCommand): Promise<void> {
     const decoded = decodeScimChangeRecord(record.value);
     if (!decoded.ok) return this.reject(record, `invalid change record: ${decoded.error}`);
-    const maxAttempts = this.config.WORKER_MAX_ATTEMPTS;
-    let lastError = new Error('not attempted');
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      try {
-        await this.publishOnce(decoded.record, record);
-        return;
-      } catch (err) {
-        lastError = err instanceof Error ? err : new Error(String(err));
-        this.events.publish(new ScimChangeAttemptFailed(record, attempt, lastError));
-        if (attempt < maxAttempts) {
-          await sleep(retryBackoffMs(attempt, this.config.WORKER_RETRY_INITIAL_MS, this.config.WORKER_RETRY_MAX_MS));
-          // Keeps the group membership alive during long backoffs; a failed heartbeat (rebalance)
-          // only means the offset commit may fail and the record comes back — the ledger dedupes it.
-          await record.heartbeat().catch(() => undefined);
-        }
-      }
-    }
-    return this.reject(record, `failed ${maxAttempts} attempts: ${lastError.message}`);
+    const lastError = await attemptWithBackoff(this.config, () => this.publishOnce(decoded.record, record), {
+      onFailure: (attempt, error) => this.events.publish(new ScimChangeAttemptFailed(record, attempt, error)),
+      heartbeat: () => record.heartbeat(),
+    });
+    if (lastError) return this.reject(record, `failed ${this.config.WORKER_MAX_ATTEMPTS} attempts: ${lastError.message}`);
   }
 
   private async publishOnce(change: ScimChangeRecord, record: ReceivedRecord): Promise<void> {

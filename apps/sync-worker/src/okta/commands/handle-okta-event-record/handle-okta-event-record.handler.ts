@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
 import { decodeOktaHookEventRecord, deriveOktaIdentityEvents, oktaMappingOf, oktaUserOf, type OktaHookEventRecord } from '@idsync/contracts';
 import { ScimChangeRecordRejected } from '../../../changes/events/change-events';
 import { ProcessedChangesLedger } from '../../../changes/processed-changes.ledger';
-import { retryBackoffMs } from '../../../changes/retry-backoff';
+import { attemptWithBackoff } from '../../../changes/retry-backoff';
 import { WorkerConfig } from '../../../config/worker.config';
 import { RecordOutcomes } from '../../../kafka/record-outcomes';
 import type { ReceivedRecord } from '../../../kafka/received-record';
@@ -38,22 +37,11 @@ export class HandleOktaEventRecordHandler implements ICommandHandler<HandleOktaE
   async execute({ record }: HandleOktaEventRecordCommand): Promise<void> {
     const decoded = decodeOktaHookEventRecord(record.value);
     if (!decoded.ok) return this.reject(record, `invalid Okta hook record: ${decoded.error}`);
-    const maxAttempts = this.config.WORKER_MAX_ATTEMPTS;
-    let lastError = new Error('not attempted');
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      try {
-        await this.publishOnce(decoded.record, record);
-        return;
-      } catch (err) {
-        lastError = err instanceof Error ? err : new Error(String(err));
-        this.logger.warn(`attempt ${attempt} at ${record.coordinates} failed: ${lastError.message}`);
-        if (attempt < maxAttempts) {
-          await sleep(retryBackoffMs(attempt, this.config.WORKER_RETRY_INITIAL_MS, this.config.WORKER_RETRY_MAX_MS));
-          await record.heartbeat().catch(() => undefined);
-        }
-      }
-    }
-    return this.reject(record, `failed ${maxAttempts} attempts: ${lastError.message}`);
+    const lastError = await attemptWithBackoff(this.config, () => this.publishOnce(decoded.record, record), {
+      onFailure: (attempt, error) => this.logger.warn(`attempt ${attempt} at ${record.coordinates} failed: ${error.message}`),
+      heartbeat: () => record.heartbeat(),
+    });
+    if (lastError) return this.reject(record, `failed ${this.config.WORKER_MAX_ATTEMPTS} attempts: ${lastError.message}`);
   }
 
   private async publishOnce(okta: OktaHookEventRecord, record: ReceivedRecord): Promise<void> {
