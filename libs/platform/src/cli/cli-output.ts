@@ -9,6 +9,7 @@ export function formatTable(rows: Array<Record<string, unknown>>): string {
   const keys = Object.keys(rows[0]);
   const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
   const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => cell(r[k]).length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ');
+  // No trailing blanks: they only confuse copy-paste and diffs.
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
   return [line(keys), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => cell(r[k]))))].join('\n');
 }
