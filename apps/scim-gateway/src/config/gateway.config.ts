@@ -26,6 +26,12 @@ export class GatewayConfig extends BaseAppConfig {
   @Max(10_000)
   SCIM_MAX_RESULTS = 1_000;
 
+  /** Most clauses in one filter or PATCH path (each comparison, presence test and value path counts one); more is 400 invalidFilter. */
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  SCIM_FILTER_MAX_CLAUSES = 100;
+
   /** Most operations one /Bulk request may carry. */
   @IsInt()
   @Min(1)

@@ -20,13 +20,14 @@ export class ScimEngine {
   readonly registry: ScimSchemaRegistry;
   readonly validator: ScimResourceValidator;
   readonly patch: ScimPatchEngine;
-  readonly filters = new ScimFilterParser();
+  readonly filters: ScimFilterParser;
   private readonly resolvers = new Map<ScimResourceTypeId, ScimAttributeResolver>();
 
   constructor(config: GatewayConfig) {
     this.registry = new ScimSchemaRegistry(loadExtensions(config.SCIM_SCHEMA_EXTENSIONS_FILE));
     this.validator = new ScimResourceValidator(this.registry);
-    this.patch = new ScimPatchEngine(this.registry);
+    this.filters = new ScimFilterParser({ maxClauses: config.SCIM_FILTER_MAX_CLAUSES });
+    this.patch = new ScimPatchEngine(this.registry, { filterParser: this.filters });
     for (const type of ['User', 'Group'] as const) {
       this.resolvers.set(
         type,

@@ -14,7 +14,8 @@ import { GROUP_IDS, TEST_GROUPS, TEST_USERS, USER_IDS, groupResolver, toStoredDa
 import { RFC7644_EXAMPLE_FILTERS } from './testing/rfc7644-examples';
 import { TEST_EXTRA_SCHEMA_URN } from './testing/test-schemas';
 
-const parser = new ScimFilterParser();
+// The compiler is exercised at the length limit (a ~220-clause chain), beyond the default clause limit.
+const parser = new ScimFilterParser({ maxClauses: 1_000 });
 const userCompiler = new ScimFilterSqlCompiler(userResolver, { resourceType: 'User' });
 const groupCompiler = new ScimFilterSqlCompiler(groupResolver, { resourceType: 'Group' });
 const compileUser = (filter: string, first?: number) => userCompiler.compile(parser.parse(filter), first);

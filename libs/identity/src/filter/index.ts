@@ -16,7 +16,7 @@ export {
   type ValuePathNode,
 } from './ast';
 export { SCIM_COMMON_ATTRIBUTES, SchemaAttributeResolver, type ResolvedAttribute, type ScimAttributeResolver } from './attribute-resolver';
-export { DEFAULT_MAX_FILTER_DEPTH, DEFAULT_MAX_FILTER_LENGTH, ScimFilterParser, type ScimFilterParserOptions } from './scim-filter-parser';
+export { DEFAULT_MAX_FILTER_CLAUSES, DEFAULT_MAX_FILTER_DEPTH, DEFAULT_MAX_FILTER_LENGTH, ScimFilterParser, type ScimFilterParserOptions } from './scim-filter-parser';
 export { ScimElementFilterEvaluator, ScimFilterEvaluator, type ResourcePredicate } from './filter-evaluator';
 export { ScimFilterSqlCompiler, type ScimFilterSqlCompilerOptions, type SqlFragment } from './filter-sql-compiler';
 export { normalizeForSearch } from './search-normalizer';

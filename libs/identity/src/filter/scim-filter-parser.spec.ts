@@ -243,6 +243,17 @@ describe('ScimFilterParser.parse', () => {
     assertScimError(() => new ScimFilterParser({ maxDepth: 1 }).parse('(emails[type eq "x"])'), 'invalidFilter', /nesting/);
   });
 
+  it('enforces the clause limit (default 100): comparisons, presence tests and value paths each count', () => {
+    const ors = (n: number): string => Array.from({ length: n }, (_, i) => `userName eq "u${i}"`).join(' or ');
+    assert.ok(parser.parse(ors(100)));
+    assertScimError(() => parser.parse(ors(101)), 'invalidFilter', /too many clauses, max 100/);
+    const small = new ScimFilterParser({ maxClauses: 3 });
+    assert.ok(small.parse('emails[type eq "work" and value pr]'), 'a value path and its two sub-filters are 3 clauses');
+    assertScimError(() => small.parse('emails[type eq "work" and value pr] or a pr'), 'invalidFilter', /too many clauses, max 3/);
+    assertScimError(() => small.parse('not (a pr) and not (b pr) and (c pr or d pr)'), 'invalidFilter', /too many clauses/);
+    assertScimError(() => small.parsePath('emails[type eq "a" or type eq "b" or type eq "c"]'), 'invalidPath', /too many clauses/);
+  });
+
   it('never throws anything but ScimError on garbage input', () => {
     const alphabet = ['a', 'eq', 'pr', 'and', 'or', 'not', '(', ')', '[', ']', '"x"', '"', '.', ':', '1', '-', ' ', 'urn:a:b', '\\', '\u0000', 'true'];
     let seed = 7;

@@ -15,10 +15,16 @@ export interface ScimFilterParserOptions {
   maxLength?: number;
   /** Deepest accepted nesting of `(`, `not (` and `[`. */
   maxDepth?: number;
+  /**
+   * Most clauses in one filter: every comparison / presence test (including those inside `[ ]`) and
+   * every value path counts one. Bounds the SQL a filter compiles to, whatever its depth or length.
+   */
+  maxClauses?: number;
 }
 
 export const DEFAULT_MAX_FILTER_LENGTH = 4096;
 export const DEFAULT_MAX_FILTER_DEPTH = 32;
+export const DEFAULT_MAX_FILTER_CLAUSES = 100;
 
 type TokenKind = 'word' | 'string' | 'number' | 'lparen' | 'rparen' | 'lbracket' | 'rbracket' | 'dot' | 'eof';
 
@@ -232,10 +238,12 @@ class ParseSession {
   private readonly tokens: Token[];
   private index = 0;
   private depth = 0;
+  private clauses = 0;
 
   constructor(
     text: string,
     private readonly maxDepth: number,
+    private readonly maxClauses: number,
   ) {
     this.tokens = tokenize(text);
   }
@@ -256,6 +264,7 @@ class ParseSession {
     if (attrPath.subAttribute !== undefined) {
       throw new FilterSyntaxError(`a value filter must follow a top-level attribute, not "${pathToken.text}"`, this.peek().position);
     }
+    this.countClause(pathToken.position);
     const valueFilter = this.parseBracketedValueFilter();
     if (this.peek().kind === 'dot') {
       attrPath.subAttribute = this.parseTrailingSubAttribute();
@@ -331,6 +340,7 @@ class ParseSession {
     }
 
     if (this.peek().kind === 'lbracket') {
+      this.countClause(pathToken.position);
       if (insideValuePath) throw new FilterSyntaxError('nested value filters ("[" inside "[ ]") are not allowed', this.peek().position);
       if (path.subAttribute !== undefined) {
         throw new FilterSyntaxError(`a value filter must follow a top-level attribute, not "${pathToken.text}"`, this.peek().position);
@@ -349,6 +359,7 @@ class ParseSession {
   /** `pr` or `compareOp compValue` after an attribute path. */
   private parseOperatorTail(path: AttrPath, pathText: string): FilterNode {
     const operatorToken = this.peek();
+    this.countClause(operatorToken.position);
     if (operatorToken.kind === 'word' && operatorToken.text.toLowerCase() === 'pr') {
       this.index++;
       return { kind: 'presence', path };
@@ -423,6 +434,11 @@ class ParseSession {
     if (this.depth > this.maxDepth) throw new FilterSyntaxError(`nesting deeper than ${this.maxDepth} levels`, position);
   }
 
+  private countClause(position: number): void {
+    this.clauses++;
+    if (this.clauses > this.maxClauses) throw new FilterSyntaxError(`too many clauses, max ${this.maxClauses}`, position);
+  }
+
   private peekKeyword(keyword: 'and' | 'or'): boolean {
     const token = this.peek();
     return token.kind === 'word' && token.text.toLowerCase() === keyword;
@@ -452,10 +468,12 @@ class ParseSession {
 export class ScimFilterParser {
   private readonly maxLength: number;
   private readonly maxDepth: number;
+  private readonly maxClauses: number;
 
   constructor(options: ScimFilterParserOptions = {}) {
     this.maxLength = options.maxLength ?? DEFAULT_MAX_FILTER_LENGTH;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_FILTER_DEPTH;
+    this.maxClauses = options.maxClauses ?? DEFAULT_MAX_FILTER_CLAUSES;
   }
 
   /** `filter` query parameter / SearchRequest.filter → AST. Throws ScimError 400 invalidFilter. */
@@ -483,7 +501,7 @@ export class ScimFilterParser {
     }
     if (text.trim() === '') throw ScimError.badRequest(errorType, `Invalid ${what}: empty`);
     try {
-      return parse(new ParseSession(text, this.maxDepth));
+      return parse(new ParseSession(text, this.maxDepth, this.maxClauses));
     } catch (error: unknown) {
       if (error instanceof FilterSyntaxError) {
         throw ScimError.badRequest(errorType, `Invalid ${what} at position ${error.position}: ${error.message}`);
