@@ -1,4 +1,16 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, NotFoundException, Optional, UnauthorizedException } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  Optional,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { ADMIN_SCOPE_METADATA, decideScope, type AdminRequest } from './admin-principal';
@@ -12,6 +24,9 @@ export const ADMIN_API_TOKEN = Symbol('ADMIN_API_TOKEN');
 export function adminApiTokenProvider<T extends { ADMIN_API_TOKEN: string }>(configClass: new () => T) {
   return { provide: ADMIN_API_TOKEN, inject: [configClass], useFactory: (config: T) => config.ADMIN_API_TOKEN };
 }
+
+/** Seconds a client is told to wait when credentials cannot be checked (database restarting). */
+const LOOKUP_RETRY_AFTER_SECONDS = 5;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -38,6 +53,7 @@ function requestedTenants(req: AdminRequest): unknown[] {
 @Injectable()
 export class AdminApiGuard implements CanActivate {
   private readonly principals: AdminPrincipalResolver;
+  private readonly logger = new Logger(AdminApiGuard.name);
 
   constructor(
     @Inject(ADMIN_API_TOKEN) token: string,
@@ -53,7 +69,23 @@ export class AdminApiGuard implements CanActivate {
     return this.authorize(context);
   }
 
+  /**
+   * A credential or tenant lookup that FAILED (database down, connection terminated) is not a bad
+   * credential and not a bug: 503 + Retry-After, never a 401 (the caller would drop a good token)
+   * nor a 500 with the driver's message.
+   */
   private async authorize(context: ExecutionContext): Promise<boolean> {
+    try {
+      return await this.authorizeRequest(context);
+    } catch (err: unknown) {
+      if (err instanceof HttpException) throw err;
+      this.logger.warn(`admin credential check failed, answered 503: ${err instanceof Error ? err.name : 'error'}`);
+      context.switchToHttp().getResponse<{ setHeader(name: string, value: string): void }>().setHeader('Retry-After', String(LOOKUP_RETRY_AFTER_SECONDS));
+      throw new ServiceUnavailableException('Admin credentials cannot be checked right now; retry after the number of seconds in Retry-After');
+    }
+  }
+
+  private async authorizeRequest(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AdminRequest>();
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
     const principal = presented === undefined ? undefined : await this.principals.resolve(presented);
