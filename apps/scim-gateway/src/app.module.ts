@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { topicDefinitions } from '@idsync/contracts';
 import { DatabaseModule } from '@idsync/persistence';
-import { AppConfigModule, AppLoggingModule, HealthModule, KafkaTopicsInitializer, MetricsModule } from '@idsync/platform';
+import { AdminSsoModule, AppConfigModule, AppLoggingModule, HealthModule, KafkaTopicsInitializer, MetricsModule } from '@idsync/platform';
 import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
 import { BackpressureModule } from './backpressure/backpressure.module';
@@ -21,6 +21,7 @@ import { TenantsModule } from './tenants/tenants.module';
 @Module({
   imports: [
     AppConfigModule.forRoot(GatewayConfig),
+    AdminSsoModule,
     AppLoggingModule,
     DatabaseModule,
     HealthModule,

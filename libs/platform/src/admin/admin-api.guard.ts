@@ -16,6 +16,7 @@ import { DataSource } from 'typeorm';
 import { ADMIN_SCOPE_METADATA, decideScope, type AdminRequest } from './admin-principal';
 import { AdminPrincipalResolver } from './admin-principal.resolver';
 import { ROLE_SCOPES, type AdminScopeName } from './admin-roles';
+import { ADMIN_SSO, type AdminSso } from './sso/admin-sso';
 
 /** DI token of the configured (deprecated, break-glass) admin API token; each app provides it from its config. */
 export const ADMIN_API_TOKEN = Symbol('ADMIN_API_TOKEN');
@@ -44,7 +45,8 @@ function requestedTenants(req: AdminRequest): unknown[] {
 
 /**
  * Authorization of every /admin route (`Authorization: Bearer <token>`): an admin token from the
- * database (role, expiry, revocation, plus the subject's just-in-time grants) or the deprecated
+ * database (role, expiry, revocation, plus the subject's just-in-time grants), a person's JWT from
+ * the company's identity provider (OIDC_ISSUER: groups → roles, plus their grants) or the deprecated
  * break-glass ADMIN_API_TOKEN (role `admin`). The route must declare its scope with @AdminScope —
  * routes without one are refused (fail closed). A `tenant-admin` may only name its own tenant;
  * any other tenant answers 404 (as if it did not exist), and routes naming no tenant 403.
@@ -59,8 +61,9 @@ export class AdminApiGuard implements CanActivate {
     @Inject(ADMIN_API_TOKEN) token: string,
     @Optional() private readonly db?: DataSource,
     @Optional() private readonly reflector: Reflector = new Reflector(),
+    @Optional() @Inject(ADMIN_SSO) sso?: AdminSso,
   ) {
-    this.principals = new AdminPrincipalResolver(token, db);
+    this.principals = new AdminPrincipalResolver(token, db, sso);
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {

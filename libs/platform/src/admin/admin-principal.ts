@@ -6,7 +6,7 @@ import type { AdminRole, AdminScopeName } from './admin-roles';
 export interface HeldRole {
   role: AdminRole;
   tenantId: string | null;
-  /** `token` (the credential's own role), `break-glass` (ADMIN_API_TOKEN) or `grant:<id>` (JIT). */
+  /** `token` (the credential's own role), `break-glass` (ADMIN_API_TOKEN), `oidc-group:<group>` (SSO) or `grant:<id>` (JIT). */
   source: string;
 }
 
@@ -16,7 +16,7 @@ export interface HeldRole {
  */
 export interface AdminPrincipal {
   subject: string;
-  /** Audit actor id: `admin-token:<id>` for database tokens, `admin-api-token` for break-glass. */
+  /** Audit actor id: `admin-token:<id>` for database tokens, `admin-api-token` for break-glass, the subject for SSO. */
   actorId: string;
   tokenId: string | null;
   roles: HeldRole[];
