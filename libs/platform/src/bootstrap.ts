@@ -4,10 +4,13 @@ import type { Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { AuditWriter } from '@idsync/audit';
 import { BaseAppConfig } from './config/base-config';
 import { loadConfig } from './config/config-loader';
 import { kafkaClientConfig } from './kafka/kafka-client.factory';
 import { applyServerTimeouts, hstsMiddleware, httpsOptionsFrom, reloadCertificateOnSighup } from './http/transport-security';
+import { installHttpRateLimits, type AuthThrottleEvent } from './http/rate-limit/http-rate-limits';
 import { httpMetricsMiddleware } from './metrics/http-metrics';
 import { setupOpenApi, type OpenApiOptions } from './openapi/openapi';
 import { httpServerTracingMiddleware, startTracing, TracingShutdownFlush } from './tracing';
@@ -85,12 +88,37 @@ export async function createIdsyncApp(module: Type<unknown>, opts: IdsyncAppOpti
   // First middleware: the request's SERVER span is active for body parsing and everything after.
   if (tracing) app.use(httpServerTracingMiddleware());
   app.use(httpMetricsMiddleware());
+  installHttpRateLimits(app, config, (event) => recordAuthThrottle(app, event));
   opts.configure?.(app);
   // Before init: Nest adds its 404 handler at init, and routes registered after it are unreachable.
   if (opts.openApi) setupOpenApi(app, opts.openApi);
   await app.init();
   await app.startAllMicroservices();
   return app;
+}
+
+/**
+ * An address tripped the failed-credential throttle (once per address and window): a warning and
+ * an `auth.throttled` record on the system audit chain. The individual failures are audited by the
+ * apps (never with the presented credential).
+ */
+function recordAuthThrottle(app: INestApplication, event: AuthThrottleEvent): void {
+  const logger = app.get(Logger);
+  logger.warn({ clientAddress: event.clientAddress, api: event.api, failures: event.failures, windowSeconds: event.windowSeconds }, 'failed-authentication throttle engaged');
+  let db: DataSource;
+  try {
+    db = app.get(DataSource, { strict: false });
+  } catch {
+    return; // an app without a database (none today) logs only
+  }
+  AuditWriter.record(db.manager, {
+    tenantId: null,
+    actorType: 'anonymous',
+    actorId: event.clientAddress,
+    action: 'auth.throttled',
+    outcome: 'failure',
+    details: { api: event.api, failures: event.failures, windowSeconds: event.windowSeconds },
+  }).catch((err: unknown) => logger.error(`could not audit a failed-authentication throttle: ${err instanceof Error ? err.message : String(err)}`));
 }
 
 /** Standard main(): a configuration error stops the process with a clear message and exit code 1. */

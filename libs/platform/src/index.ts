@@ -28,6 +28,7 @@ export * from './admin/sso/admin-sso.module';
 export * from './admin/sso/role-map';
 export * from './http/json-structure-guard';
 export * from './http/transport-security';
+export * from './http/rate-limit';
 export * from './cli/cli-output';
 export * from './openapi/openapi';
 export * from './openapi/http-error.schema';

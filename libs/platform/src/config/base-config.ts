@@ -101,6 +101,51 @@ export class BaseAppConfig {
   @Min(0)
   HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
+  /**
+   * Proxies whose X-Forwarded-For is believed (Express `trust proxy`): a hop count, or
+   * comma-separated addresses/subnets (`loopback`, `10.0.0.0/8`). Empty: the socket address is the
+   * client (rate limits, audit records) and X-Forwarded-For is ignored.
+   */
+  @IsString()
+  @Matches(/^[\w.:/, -]*$/, { message: 'TRUST_PROXY must be a hop count or comma-separated addresses/subnets' })
+  TRUST_PROXY = '';
+
+  /** Sustained requests per second per client address to /scim and /hooks (token bucket; 429 + Retry-After above it); 0 = off. */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  SCIM_RATE_LIMIT_IP_RPS = 10_000;
+
+  /** Requests one client address may send to /scim and /hooks at once before SCIM_RATE_LIMIT_IP_RPS applies. */
+  @IsInt()
+  @Min(1)
+  SCIM_RATE_LIMIT_IP_BURST = 20_000;
+
+  /** Sustained requests per second per client address to every other route (admin API, console, docs; not /health, /metrics); 0 = off. */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  ADMIN_RATE_LIMIT_IP_RPS = 100;
+
+  /** Burst of ADMIN_RATE_LIMIT_IP_RPS. */
+  @IsInt()
+  @Min(1)
+  ADMIN_RATE_LIMIT_IP_BURST = 1_000;
+
+  /** Failed authentications (401 to a request that presented a credential) per client address per window before it gets 429; 0 = off. */
+  @IsInt()
+  @Min(0)
+  AUTH_FAILURE_LIMIT = 20;
+
+  /** The window of AUTH_FAILURE_LIMIT; a throttled address may try again when it ends. */
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  AUTH_FAILURE_WINDOW_SECONDS = 60;
+
+  /** Client addresses (and tenants) each in-memory rate limiter tracks at most; the least recently seen are dropped. */
+  @IsInt()
+  @Min(100)
+  RATE_LIMIT_MAX_TRACKED_KEYS = 100_000;
+
   get tlsEnabled(): boolean {
     return this.TLS_CERT_FILE !== '' && this.TLS_KEY_FILE !== '';
   }
