@@ -85,8 +85,10 @@ export class LocalOidcProvider {
 
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     this.privateJwk = { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
-    // ESM-only package, loaded the way the tests load other ESM (require(esm) through import()).
-    const Provider = ((await import('oidc-provider')) as unknown as { default: ProviderClass }).default;
+    // ESM-only and untyped (ProviderInstance above types what is used): a computed specifier, so
+    // the compiler does not look for declarations.
+    const packageName = 'oidc-provider';
+    const Provider = ((await import(packageName)) as { default: ProviderClass }).default;
     const users = this.users;
     this.provider = new Provider(this.issuer, {
       clients: this.clients.map((c) => ({ client_id: c.clientId, client_secret: c.clientSecret, redirect_uris: c.redirectUris, grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' })),
