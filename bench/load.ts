@@ -12,8 +12,10 @@ export interface LoadOptions {
   /** http://127.0.0.1:<port>: only the loopback address is accepted. */
   origin: string;
   headers?: Record<string, string>;
-  /** Path (with query) of the next request. */
-  nextPath: () => string;
+  /** Path (with query) of the next GET request (used when nextRequest is absent). */
+  nextPath?: () => string;
+  /** The next request, for writes: method, path and JSON body. */
+  nextRequest?: () => LoadRequest;
   /** Closed loop: parallel workers; open loop: most connections the pool opens. */
   concurrency: number;
   maxRequests: number;
@@ -24,6 +26,12 @@ export interface LoadOptions {
   ratePerSec?: number;
   /** Validates a response; a false result counts as a failure (status >= 400 always does). */
   check?: (status: number, body: string) => boolean;
+}
+
+export interface LoadRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  body?: unknown;
 }
 
 export interface LatencySummary {
@@ -70,21 +78,30 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   assertLoopback(opts.origin);
   const pool = new Pool(opts.origin, { connections: opts.concurrency, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
   const headers = opts.headers ?? {};
+  const bodyHeaders = { ...headers, 'content-type': 'application/scim+json' };
+  const next = (): LoadRequest => {
+    if (opts.nextRequest) return opts.nextRequest();
+    if (!opts.nextPath) throw new Error('runLoad needs nextPath or nextRequest');
+    return { method: 'GET', path: opts.nextPath() };
+  };
   const samples = new Float64Array(opts.maxRequests);
   let recorded = 0;
   let failures = 0;
   let firstFailure: string | undefined;
 
   /** One request; returns whether it succeeded. */
-  const send = async (path: string): Promise<boolean> => {
+  const send = async ({ method, path, body }: LoadRequest): Promise<boolean> => {
     try {
-      const res = await pool.request({ path, method: 'GET', headers });
-      const body = await res.body.text();
-      const ok = res.statusCode < 400 && (opts.check ? opts.check(res.statusCode, body) : true);
-      if (!ok) firstFailure ??= `${res.statusCode} ${path}: ${body.slice(0, 300)}`;
+      const res =
+        body === undefined
+          ? await pool.request({ path, method, headers })
+          : await pool.request({ path, method, headers: bodyHeaders, body: JSON.stringify(body) });
+      const text = await res.body.text();
+      const ok = res.statusCode < 400 && (opts.check ? opts.check(res.statusCode, text) : true);
+      if (!ok) firstFailure ??= `${res.statusCode} ${method} ${path}: ${text.slice(0, 300)}`;
       return ok;
     } catch (err) {
-      firstFailure ??= `${path}: ${err instanceof Error ? err.message : String(err)}`;
+      firstFailure ??= `${method} ${path}: ${err instanceof Error ? err.message : String(err)}`;
       return false;
     }
   };
@@ -94,7 +111,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     let warm = opts.warmupRequests ?? 0;
     await Promise.all(
       Array.from({ length: Math.min(opts.concurrency, Math.max(warm, 0)) }, async () => {
-        while (warm-- > 0) await send(opts.nextPath());
+        while (warm-- > 0) await send(next());
       }),
     );
     firstFailure = undefined;
@@ -113,7 +130,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           while (issued < opts.maxRequests && performance.now() < deadline) {
             issued++;
             const t0 = performance.now();
-            const ok = await send(opts.nextPath());
+            const ok = await send(next());
             record(performance.now() - t0, ok);
           }
         }),
@@ -134,7 +151,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         while (k < opts.maxRequests && start + k * interval <= performance.now()) {
           const scheduled = start + k * interval;
           k++;
-          const p: Promise<void> = send(opts.nextPath()).then((ok) => {
+          const p: Promise<void> = send(next()).then((ok) => {
             record(performance.now() - scheduled, ok);
             inflight.delete(p);
           });
