@@ -1,9 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import type { IHeaders } from 'kafkajs';
+import { register } from 'prom-client';
 import { TOPICS, scimChangeKey, type ScimChangeRecord } from '@idsync/contracts';
 import { waitFor } from '@idsync/testing';
+import { WorkerConfig } from '../../apps/sync-worker/src/config/worker.config';
 import { startPipeline, type PipelineHarness, type ReadRecord } from './pipeline-harness';
 
 const MAX_ATTEMPTS = 3;
@@ -24,10 +27,69 @@ function userChange(tenantId: string, resourceId: string, version: number): Scim
   };
 }
 
+/** Failed attempts the worker counted as an infrastructure outage (its metric; the worker runs in this process). */
+async function infrastructureFailures(): Promise<number> {
+  const metric = register.getSingleMetric('idsync_worker_attempt_failures_total');
+  const values = metric ? (await metric.get()).values : [];
+  return values.filter((v) => v.labels.kind === 'infrastructure').reduce((sum, v) => sum + v.value, 0);
+}
+
+/** A TCP forwarder to PostgreSQL that can refuse connections and drop the open ones, then come back on the same port. */
+class TcpProxy {
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  private port = 0;
+
+  private constructor(private readonly target: { host: string; port: number }) {}
+
+  static async to(url: URL): Promise<TcpProxy> {
+    const proxy = new TcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+    await proxy.up();
+    return proxy;
+  }
+
+  url(direct: string): string {
+    const url = new URL(direct);
+    url.hostname = '127.0.0.1';
+    url.port = String(this.port);
+    return url.toString();
+  }
+
+  async up(): Promise<void> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(this.target);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.port, '127.0.0.1', resolve));
+    this.port = (server.address() as net.AddressInfo).port;
+    this.server = server;
+  }
+
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  close(): Promise<void> {
+    return this.down();
+  }
+}
+
 // Records written straight to idsync.scim.changes.v1 (as the relay would, or as a broken producer
-// might): duplicates, poison values, and a record that fails every attempt.
+// might): duplicates, poison values, a record arriving during a database outage, and a record
+// that fails every attempt for another reason.
 describe('sync-worker: exactly-once effect, dead letters, partitions keep moving', () => {
   let pipeline: PipelineHarness;
+  let dbProxy: TcpProxy | undefined;
 
   before(async () => {
     pipeline = await startPipeline('pipeline_worker', { WORKER_MAX_ATTEMPTS: String(MAX_ATTEMPTS), WORKER_RETRY_INITIAL_MS: '50', WORKER_RETRY_MAX_MS: '200' });
@@ -35,6 +97,7 @@ describe('sync-worker: exactly-once effect, dead letters, partitions keep moving
 
   after(async () => {
     await pipeline?.close();
+    await dbProxy?.close();
   });
 
   async function send(key: string, value: string | Buffer | null, headers: IHeaders = {}): Promise<{ partition: number; offset: string }> {
@@ -44,13 +107,13 @@ describe('sync-worker: exactly-once effect, dead letters, partitions keep moving
 
   const eventsOf = (changeId: string) => pipeline.reader.events((e) => e.ce.changeid === changeId);
 
+  const deadLetterAt = (offset: { partition: number; offset: string }) =>
+    pipeline.reader
+      .on(TOPICS.deadLetter)
+      .find((r) => r.headers['idsync-dlq-original-partition'] === String(offset.partition) && r.headers['idsync-dlq-original-offset'] === offset.offset);
+
   async function deadLetter(offset: { partition: number; offset: string }): Promise<ReadRecord> {
-    return waitFor(
-      () =>
-        pipeline.reader
-          .on(TOPICS.deadLetter)
-          .find((r) => r.headers['idsync-dlq-original-partition'] === String(offset.partition) && r.headers['idsync-dlq-original-offset'] === offset.offset),
-      { timeoutMs: 30_000, what: `dead letter of ${offset.partition}@${offset.offset}` },
+    return waitFor(() => deadLetterAt(offset), { timeoutMs: 30_000, what: `dead letter of ${offset.partition}@${offset.offset}` },
     );
   }
 
@@ -111,7 +174,55 @@ describe('sync-worker: exactly-once effect, dead letters, partitions keep moving
     assert.match(nullLetter.headers['idsync-dlq-error'], /null/);
   });
 
-  it(`a record failing ${MAX_ATTEMPTS} times (database unavailable) is dead-lettered; later records are processed once it recovers`, async () => {
+  it('a record arriving while the database is unavailable waits — retried well past WORKER_MAX_ATTEMPTS — and is processed exactly once when it is back; nothing is dead-lettered', async () => {
+    const tenantId = randomUUID();
+    const resourceId = randomUUID();
+    const key = scimChangeKey(tenantId, resourceId);
+    // The worker reaches PostgreSQL through a proxy the test can take down (the gateway and the
+    // test keep their direct connections): refused connections and dropped sockets, as in a restart.
+    // Its config object is made once per process (AppConfigModule.forRoot at import) and shared by
+    // every worker app started here, so the restarted worker is pointed at the proxy through it.
+    const workerConfig = pipeline.worker.get(WorkerConfig);
+    const direct = workerConfig.DATABASE_URL;
+    dbProxy = await TcpProxy.to(new URL(direct));
+    workerConfig.DATABASE_URL = dbProxy.url(direct);
+    try {
+      await pipeline.restartWorker();
+    } finally {
+      workerConfig.DATABASE_URL = direct;
+    }
+    const warmUp = userChange(tenantId, resourceId, 1);
+    await send(key, JSON.stringify(warmUp));
+    await pipeline.reader.waitForEvents((e) => e.ce.changeid === warmUp.changeId, 1, 'a change through the proxied worker');
+
+    const waiting = userChange(tenantId, resourceId, 2);
+    const failuresBefore = await infrastructureFailures();
+    await dbProxy.down();
+    let at: { partition: number; offset: string };
+    try {
+      at = await send(key, JSON.stringify(waiting));
+      // Three times the budget of attempts, each failing on the unreachable database.
+      await waitFor(async () => (await infrastructureFailures()) >= failuresBefore + 3 * MAX_ATTEMPTS, {
+        timeoutMs: 30_000,
+        what: `${3 * MAX_ATTEMPTS} failed attempts while the database is down`,
+      });
+      assert.deepEqual(eventsOf(waiting.changeId), [], 'nothing published while the database is down');
+      assert.equal(deadLetterAt(at), undefined, 'not dead-lettered while the database is down');
+    } finally {
+      await dbProxy.up();
+    }
+    const next = userChange(tenantId, resourceId, 3);
+    await send(key, JSON.stringify(next));
+    await pipeline.reader.waitForEvents((e) => e.ce.changeid === next.changeId, 1, 'the record after the waiting one');
+    assert.deepEqual(
+      eventsOf(waiting.changeId).map((e) => e.ce.id),
+      [`${waiting.changeId}:0`],
+      'the waiting change published exactly once, before the next one',
+    );
+    assert.equal(deadLetterAt(at), undefined, 'never dead-lettered');
+  });
+
+  it(`a record failing for a reason that is not an outage (the ledger table is missing) is dead-lettered after ${MAX_ATTEMPTS} attempts; later records are processed once it is fixed`, async () => {
     const tenantId = randomUUID();
     const resourceId = randomUUID();
     const key = scimChangeKey(tenantId, resourceId);
@@ -122,7 +233,7 @@ describe('sync-worker: exactly-once effect, dead letters, partitions keep moving
     try {
       const at = await send(key, JSON.stringify(doomed));
       const letter = await deadLetter(at);
-      assert.match(letter.headers['idsync-dlq-error'], new RegExp(`failed ${MAX_ATTEMPTS} attempts`));
+      assert.match(letter.headers['idsync-dlq-error'], new RegExp(`failed ${MAX_ATTEMPTS} attempts: .*worker_processed_changes`));
       assert.equal(letter.value, JSON.stringify(doomed));
       await ds.query('ALTER TABLE worker_processed_changes_away RENAME TO worker_processed_changes');
       restored = true;

@@ -14,12 +14,16 @@ export class DuplicateScimChangeSkipped {
   constructor(readonly change: ScimChangeRecord) {}
 }
 
-/** One attempt at a change failed (transient Kafka or database error); it will be retried. */
+/**
+ * One attempt at a record failed and it will be retried (or, once the budget is spent, rejected).
+ * `infrastructure`: a Kafka/PostgreSQL outage, retried without limit (isInfrastructureError).
+ */
 export class ScimChangeAttemptFailed {
   constructor(
     readonly record: ReceivedRecord,
     readonly attempt: number,
     readonly error: Error,
+    readonly infrastructure = false,
   ) {}
 }
 

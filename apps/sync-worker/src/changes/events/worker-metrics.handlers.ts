@@ -20,7 +20,8 @@ const commitToPublish = new Histogram({
 });
 const attemptFailures = new Counter({
   name: 'idsync_worker_attempt_failures_total',
-  help: 'Failed attempts at publishing a change (each is retried until WORKER_MAX_ATTEMPTS)',
+  help: 'Failed attempts at processing an input record, by kind: infrastructure (Kafka/PostgreSQL outage, retried until it ends) or record (counts against WORKER_MAX_ATTEMPTS)',
+  labelNames: ['kind'],
 });
 
 /** Side effects of the worker's domain events: metrics and logs (never needed for correctness). */
@@ -38,8 +39,9 @@ export class WorkerMetricsHandler implements IEventHandler<IdentityEventsPublish
       changesProcessed.inc({ outcome: 'duplicate' });
       this.logger.log(`change ${event.change.changeId} already processed; skipped`);
     } else {
-      attemptFailures.inc();
-      this.logger.warn(`attempt ${event.attempt} at ${event.record.coordinates} failed: ${event.error.message}`);
+      attemptFailures.inc({ kind: event.infrastructure ? 'infrastructure' : 'record' });
+      const retry = event.infrastructure ? 'infrastructure unavailable, retrying until it is back' : 'counts against WORKER_MAX_ATTEMPTS';
+      this.logger.warn(`attempt ${event.attempt} at ${event.record.coordinates} failed (${retry}): ${event.error.name}: ${event.error.message}`);
     }
   }
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventBus, type IEvent } from '@nestjs/cqrs';
+import { KafkaJSNumberOfRetriesExceeded, KafkaJSConnectionError } from 'kafkajs';
 import type { IdentityEventType, ScimChangeRecord } from '@idsync/contracts';
 import { WorkerConfig } from '../../../config/worker.config';
 import { RecordOutcomes } from '../../../kafka/record-outcomes';
@@ -39,9 +40,11 @@ interface Scenario {
   processed?: boolean;
   /** Publish fails this many times before succeeding. */
   publishFailures?: number;
+  /** …with the broker unreachable (kafkajs gave up on its own retries) instead of a plain error. */
+  brokerDown?: boolean;
 }
 
-function setUp({ processed = false, publishFailures = 0 }: Scenario = {}) {
+function setUp({ processed = false, publishFailures = 0, brokerDown = false }: Scenario = {}) {
   const config = Object.assign(new WorkerConfig(), { WORKER_GROUP_ID: 'g', WORKER_MAX_ATTEMPTS: 3, WORKER_RETRY_INITIAL_MS: 1, WORKER_RETRY_MAX_MS: 2 });
   const outcomes = new RecordOutcomes();
   const published: IEvent[] = [];
@@ -56,6 +59,7 @@ function setUp({ processed = false, publishFailures = 0 }: Scenario = {}) {
   const publisher = fake(IdentityStreamPublisher, {
     publish: async (): Promise<IdentityEventType[]> => {
       publishCalls++;
+      if (publishCalls <= publishFailures && brokerDown) throw new KafkaJSNumberOfRetriesExceeded(new KafkaJSConnectionError('Connection error: connect ECONNREFUSED'), { retryCount: 5, retryTime: 300 });
       if (publishCalls <= publishFailures) throw new Error(`broker unavailable #${publishCalls}`);
       return ['idsync.user.created'];
     },
@@ -118,6 +122,27 @@ describe('HandleScimChangeRecordHandler', () => {
     const rejected = published.at(-1);
     assert.ok(rejected instanceof ScimChangeRecordRejected);
     assert.equal(rejected.reason, 'failed 3 attempts: broker unavailable #3');
+  });
+
+  it('retries a broker outage past WORKER_MAX_ATTEMPTS and publishes once it is back (nothing dead-lettered)', async () => {
+    const { handler, published, calls, marked } = setUp({ publishFailures: 8, brokerDown: true });
+    await handler.execute(new HandleScimChangeRecordCommand(record(JSON.stringify(change))));
+    assert.equal(calls(), 9);
+    assert.deepEqual(marked, ['c1']);
+    const failures = published.filter((e) => e instanceof ScimChangeAttemptFailed);
+    assert.equal(failures.length, 8);
+    assert.ok(failures.every((e) => e.infrastructure));
+    assert.equal(published.filter((e) => e instanceof ScimChangeRecordRejected).length, 0);
+    assert.ok(published.at(-1) instanceof IdentityEventsPublished);
+  });
+
+  it('stops retrying an outage on shutdown without a verdict (rejects: the offset stays uncommitted)', async () => {
+    const { handler, published } = setUp({ publishFailures: 1_000, brokerDown: true });
+    const running = handler.execute(new HandleScimChangeRecordCommand(record(JSON.stringify(change))));
+    await new Promise((r) => setTimeout(r, 20));
+    handler.onModuleDestroy();
+    await assert.rejects(running, /shutting down/);
+    assert.equal(published.filter((e) => e instanceof ScimChangeRecordRejected).length, 0);
   });
 
   it('fails (offset stays uncommitted) when the dead letter cannot be written', async () => {

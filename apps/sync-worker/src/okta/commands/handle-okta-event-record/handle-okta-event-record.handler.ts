@@ -1,7 +1,7 @@
-import { Logger } from '@nestjs/common';
+import type { OnModuleDestroy } from '@nestjs/common';
 import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
 import { decodeOktaHookEventRecord, deriveOktaIdentityEvents, oktaMappingOf, oktaUserOf, type OktaHookEventRecord } from '@idsync/contracts';
-import { ScimChangeRecordRejected } from '../../../changes/events/change-events';
+import { ScimChangeAttemptFailed, ScimChangeRecordRejected } from '../../../changes/events/change-events';
 import { ProcessedChangesLedger } from '../../../changes/processed-changes.ledger';
 import { attemptWithBackoff } from '../../../changes/retry-backoff';
 import { WorkerConfig } from '../../../config/worker.config';
@@ -17,12 +17,14 @@ import { HandleOktaEventRecordCommand } from './handle-okta-event-record.command
  * One accepted Okta event → its canonical event exactly once per consumer group, the same way
  * SCIM changes are handled: decode (a bad record is dead-lettered at once), skip a record id the
  * ledger has, fetch the Okta profile if the mapping needs it, link the Okta user to its SCIM User,
- * derive (pure; the id comes from the Okta event uuid), publish, record in the ledger. Transient
- * Kafka/PostgreSQL failures retry with backoff, then the record is dead-lettered.
+ * derive (pure; the id comes from the Okta event uuid), publish, record in the ledger. A
+ * Kafka/PostgreSQL outage is retried until it ends; other failures WORKER_MAX_ATTEMPTS times, then
+ * the record is dead-lettered.
  */
 @CommandHandler(HandleOktaEventRecordCommand)
-export class HandleOktaEventRecordHandler implements ICommandHandler<HandleOktaEventRecordCommand, void> {
-  private readonly logger = new Logger('OktaEvents');
+export class HandleOktaEventRecordHandler implements ICommandHandler<HandleOktaEventRecordCommand, void>, OnModuleDestroy {
+  // Aborted on the first shutdown hook, before Nest stops the consumer, which awaits this record.
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly config: WorkerConfig,
@@ -37,11 +39,21 @@ export class HandleOktaEventRecordHandler implements ICommandHandler<HandleOktaE
   async execute({ record }: HandleOktaEventRecordCommand): Promise<void> {
     const decoded = decodeOktaHookEventRecord(record.value);
     if (!decoded.ok) return this.reject(record, `invalid Okta hook record: ${decoded.error}`);
-    const lastError = await attemptWithBackoff(this.config, () => this.publishOnce(decoded.record, record), {
-      onFailure: (attempt, error) => this.logger.warn(`attempt ${attempt} at ${record.coordinates} failed: ${error.message}`),
-      heartbeat: () => record.heartbeat(),
-    });
+    const lastError = await attemptWithBackoff(
+      this.config,
+      () => this.publishOnce(decoded.record, record),
+      {
+        // The same event as SCIM changes: one log line and idsync_worker_attempt_failures_total.
+        onFailure: (attempt, error, infrastructure) => this.events.publish(new ScimChangeAttemptFailed(record, attempt, error, infrastructure)),
+        heartbeat: () => record.heartbeat(),
+      },
+      this.stopping.signal,
+    );
     if (lastError) return this.reject(record, `failed ${this.config.WORKER_MAX_ATTEMPTS} attempts: ${lastError.message}`);
+  }
+
+  onModuleDestroy(): void {
+    this.stopping.abort();
   }
 
   private async publishOnce(okta: OktaHookEventRecord, record: ReceivedRecord): Promise<void> {
