@@ -8,10 +8,10 @@ import { ConsoleSessionGuard, REQUIRED_ROLE } from '../../apps/webhook-delivery/
 import { concretePath, createAdminToken, handlerOf, nestRoutes, servedRoutes } from './rbac-support';
 
 // Admin RBAC on webhook-delivery, started for real: every /admin and /console route declares a
-// scope or console role (sign-in and static assets are the only public console routes), each
+// scope or console role (sign-in, SSO and static assets are the only public console routes), each
 // role gets 200/403/404 as designed, and the console maps admin token roles onto its own.
 
-const PUBLIC_CONSOLE_ROUTES = new Set(['GET /console/login', 'POST /console/login', 'GET /console/assets/console.css', 'GET /console/assets/console.js']);
+const PUBLIC_CONSOLE_ROUTES = new Set(['GET /console/login', 'POST /console/login', 'GET /console/sso/start', 'GET /console/sso/callback', 'GET /console/assets/console.css', 'GET /console/assets/console.js']);
 
 describe('webhook-delivery admin RBAC and console roles', () => {
   let harness: WebhookHarness;

@@ -19,8 +19,10 @@ import { ListDeadLettersHandler } from './queries/list-dead-letters.handler';
 import { ListSubscriptionActivityHandler } from './queries/list-subscription-activity.handler';
 import { AdminTokenSignIn } from './session/admin-token-sign-in';
 import { ConsoleAuthController } from './session/console-auth.controller';
+import { ConsoleSsoController } from './session/console-sso.controller';
 import { ConsoleSessionGuard } from './session/console-session.guard';
 import { ConsoleSessionStore } from './session/console-session.store';
+import { OidcConsoleSignIn } from './session/oidc-sign-in';
 import { SignInThrottle } from './session/sign-in-throttle';
 import { TenantConsoleController } from './tenant-console.controller';
 
@@ -28,16 +30,18 @@ import { TenantConsoleController } from './tenant-console.controller';
  * The operator console under /console: server-rendered pages over the same CQRS queries and
  * commands as the admin API (delivery list/detail, subscriptions, replay) plus its own read
  * queries, a live view of the public event stream, the dead-letter list and the audit-chain
- * status. Sign-in uses the admin API token; the browser then holds only an opaque session cookie.
+ * status. Sign-in with an admin token or through the company's identity provider (OIDC single
+ * sign-on); the browser then holds only an opaque session cookie.
  */
 @Module({
   imports: [CqrsModule],
-  controllers: [ConsoleAssetsController, ConsoleAuthController, ConsoleController, TenantConsoleController],
+  controllers: [ConsoleAssetsController, ConsoleAuthController, ConsoleSsoController, ConsoleController, TenantConsoleController],
   providers: [
     adminApiTokenProvider(WebhookConfig),
     ConsoleSessionStore,
     SignInThrottle,
     AdminTokenSignIn,
+    OidcConsoleSignIn,
     ConsoleSessionGuard,
     ConsoleExceptionFilter,
     ConsoleReadModel,

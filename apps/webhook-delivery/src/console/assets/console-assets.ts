@@ -21,6 +21,9 @@ a { color: var(--link); }
 .site-header a[aria-current="page"] { font-weight: 700; text-decoration-thickness: 3px; }
 .brand { margin: 0; font-weight: 700; }
 .nav { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; list-style: none; margin: 0; padding: 0; }
+.signed-in { margin: 0 0 0 auto; }
+.site-header .signed-in { color: #fff; }
+.signed-in + .signout { margin-left: 0; }
 .signout { margin-left: auto; }
 .tenant-nav { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 2rem; padding: .5rem 1.5rem; background: var(--panel); border-bottom: 1px solid var(--line); }
 .tenant-nav a[aria-current="page"] { font-weight: 700; color: var(--fg); }
@@ -32,6 +35,8 @@ h2 { font-size: 1.2rem; margin: 1.5rem 0 .5rem; }
 .site-footer { padding: 1rem 1.5rem; color: var(--muted); border-top: 1px solid var(--line); }
 button { font: inherit; padding: .35rem .9rem; border: 1px solid #5c6670; border-radius: 4px; background: #fff; color: var(--fg); cursor: pointer; }
 button.primary { background: var(--link); border-color: var(--link); color: #fff; }
+a.button { display: inline-block; padding: .35rem .9rem; border: 1px solid var(--link); border-radius: 4px; text-decoration: none; }
+a.button.primary { background: var(--link); color: #fff; }
 .site-header button { background: transparent; color: #fff; border-color: #c9d1d9; }
 input, select { font: inherit; padding: .3rem .4rem; border: 1px solid #5c6670; border-radius: 4px; background: #fff; color: var(--fg); }
 label { display: block; font-weight: 600; font-size: .9rem; margin-bottom: .2rem; }

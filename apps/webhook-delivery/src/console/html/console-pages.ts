@@ -96,10 +96,16 @@ export function auditPage(session: ConsoleSession, status: AuditChainStatus): st
   );
 }
 
-export function loginPage(opts: { next: string; error?: string }): string {
+export function loginPage(opts: { next: string; error?: string; sso?: boolean }): string {
+  // A link, not a form: CSP form-action 'self' would block the redirect on to the identity provider.
+  const sso = opts.sso
+    ? html`<p><a class="button primary" id="sso-sign-in" href="/console/sso/start?next=${encodeURIComponent(opts.next)}">Sign in with SSO</a></p>
+    <p class="muted">With your company account, through its identity provider (multi-factor sign-in required). Or with an admin token:</p>`
+    : '';
   return renderPage(
     { title: 'Sign in' },
     html`${opts.error ? html`<p class="notice notice-bad" role="alert" id="login-error">${opts.error}</p>` : ''}
+    ${sso}
     <form method="post" action="/console/login" class="login"${opts.error ? html` aria-describedby="login-error"` : ''}>
       <input type="hidden" name="next" value="${opts.next}">
       <div><label for="token">Admin API token</label>
@@ -107,6 +113,26 @@ export function loginPage(opts: { next: string; error?: string }): string {
       <p class="muted">The same token as the admin API (<code>ADMIN_API_TOKEN</code>). It is checked once; the browser keeps only a session cookie.</p>
       <button type="submit" class="primary">Sign in</button>
     </form>`,
+  );
+}
+
+/** An SSO sign-in that was refused (no MFA, no mapped group, a failed check): why, and the way back. */
+export function ssoRefusedPage(message: string): string {
+  return renderPage(
+    { title: 'Sign-in refused' },
+    html`<p class="notice notice-bad" role="alert" id="sso-error">${message}</p><p><a href="/console/login">Back to sign-in</a></p>`,
+  );
+}
+
+/**
+ * After the identity provider's redirect: a page that moves on to the console itself. A redirect
+ * straight from the callback would carry the cross-site navigation along, and the browser would
+ * hold back the new SameSite=Strict session cookie on it; this same-site step sends it.
+ */
+export function ssoContinuePage(next: string): string {
+  return renderPage(
+    { title: 'Signed in' },
+    html`<meta http-equiv="refresh" content="0;url=${next}"><p>You are signed in. <a id="sso-continue" href="${next}">Continue to the console</a></p>`,
   );
 }
 

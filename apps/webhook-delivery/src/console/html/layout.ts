@@ -45,7 +45,7 @@ function navLink(href: string, label: string, current: boolean): SafeHtml {
 /** The whole HTML document: skip link, landmarks (header/nav/main/footer), one h1 per page. */
 export function renderPage(ctx: PageContext, body: HtmlValue): string {
   const signedIn = ctx.session
-    ? html`<form class="signout" method="post" action="/console/logout"><input type="hidden" name="_csrf" value="${ctx.session.csrfToken}"><button type="submit">Sign out</button></form>`
+    ? html`<p class="signed-in muted" id="signed-in-as">Signed in as <strong>${ctx.session.displayName ?? ctx.session.subject}</strong>${ctx.session.method === 'oidc' ? html` <span class="mono">(${ctx.session.subject})</span>` : ''}</p><form class="signout" method="post" action="/console/logout"><input type="hidden" name="_csrf" value="${ctx.session.csrfToken}"><button type="submit">Sign out</button></form>`
     : '';
   const mainNav = ctx.session
     ? html`<nav aria-label="Console"><ul class="nav">

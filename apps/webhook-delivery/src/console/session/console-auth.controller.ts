@@ -8,9 +8,10 @@ import { AdminTokenSignIn } from './admin-token-sign-in';
 import { clearedSessionCookie, CONSOLE_PATH, readCookie, safeConsoleRedirect, SESSION_COOKIE, sessionCookie } from './console-cookies';
 import { ConsoleSessionStore } from './console-session.store';
 import { ConsoleSessionGuard, RequireConsoleRole } from './console-session.guard';
+import { OidcConsoleSignIn } from './oidc-sign-in';
 import { SignInThrottle } from './sign-in-throttle';
 
-/** Sign-in (admin API token → session cookie) and sign-out. */
+/** Sign-in (admin API token → session cookie; the form also links to SSO when configured) and sign-out. */
 @ApiExcludeController()
 @Controller('console')
 @UseFilters(ConsoleExceptionFilter)
@@ -20,13 +21,14 @@ export class ConsoleAuthController {
     private readonly signIn: AdminTokenSignIn,
     private readonly sessions: ConsoleSessionStore,
     private readonly throttle: SignInThrottle,
+    private readonly sso: OidcConsoleSignIn,
   ) {}
 
   @Get('login')
   @Header('Content-Type', 'text/html; charset=utf-8')
   form(@Query('next') next: unknown): string {
     this.assertEnabled();
-    return loginPage({ next: safeConsoleRedirect(next) });
+    return loginPage({ next: safeConsoleRedirect(next), sso: this.sso.enabled });
   }
 
   /** 303 to where the person was going, with the session cookie; 401 and the form again otherwise (429 after repeated failures). */
@@ -39,13 +41,13 @@ export class ConsoleAuthController {
     const wait = this.throttle.retryAfterSeconds(address);
     if (wait > 0) {
       res.status(429).setHeader('Retry-After', String(wait));
-      res.type('html').send(loginPage({ next, error: `Too many failed sign-ins from this address. Try again in ${wait} seconds.` }));
+      res.type('html').send(loginPage({ next, sso: this.sso.enabled, error: `Too many failed sign-ins from this address. Try again in ${wait} seconds.` }));
       return;
     }
     const signedIn = await this.signIn.signInWithToken(form.token);
     if (!signedIn) {
       this.throttle.recordFailure(address);
-      res.status(401).type('html').send(loginPage({ next, error: 'That is not the admin API token or an admin token with a console role. Check it and try again.' }));
+      res.status(401).type('html').send(loginPage({ next, sso: this.sso.enabled, error: 'That is not the admin API token or an admin token with a console role. Check it and try again.' }));
       return;
     }
     // A session id from before sign-in is never reused (session fixation).

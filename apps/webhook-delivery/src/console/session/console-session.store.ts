@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
-import type { ConsoleRole, ConsoleSession } from './console-session';
+import type { ConsoleRole, ConsoleSession, ConsoleSignInMethod } from './console-session';
 
 /** How long a console session lasts: a working day. */
 export const CONSOLE_SESSION_TTL_MS = 8 * 60 * 60 * 1000;
@@ -24,11 +24,16 @@ export class ConsoleSessionStore {
   now: () => number = Date.now;
 
   /** Starts a session; returns the id to put in the cookie (shown nowhere else). */
-  create(subject: string, roles: readonly ConsoleRole[], ttlMs = CONSOLE_SESSION_TTL_MS): { sessionId: string; session: ConsoleSession } {
+  create(
+    subject: string,
+    roles: readonly ConsoleRole[],
+    ttlMs = CONSOLE_SESSION_TTL_MS,
+    how: { method: ConsoleSignInMethod; displayName?: string } = { method: 'admin-token' },
+  ): { sessionId: string; session: ConsoleSession } {
     this.purgeExpired();
     while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value as string);
     const sessionId = randomBytes(32).toString('base64url');
-    const session: ConsoleSession = { subject, method: 'admin-token', roles: [...roles], expiresAt: this.now() + ttlMs, csrfToken: randomBytes(32).toString('base64url') };
+    const session: ConsoleSession = { subject, ...how, roles: [...roles], expiresAt: this.now() + ttlMs, csrfToken: randomBytes(32).toString('base64url') };
     this.sessions.set(digest(sessionId), session);
     return { sessionId, session };
   }
