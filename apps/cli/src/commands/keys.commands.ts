@@ -14,6 +14,8 @@ export const CIPHERTEXT_COLUMNS: ReadonlyArray<{ table: string; column: string; 
   { table: 'webhook_secrets', column: 'secret_ciphertext', key: 'id' },
   { table: 'okta_hook_configs', column: 'secret_ciphertext', key: 'tenant_id' },
   { table: 'okta_api_configs', column: 'credential_ciphertext', key: 'tenant_id' },
+  // Users' encrypted PII for tenants with encrypt_pii (partial index on id::text for this walk).
+  { table: 'scim_resources', column: 'pii_ciphertext', key: 'id' },
 ];
 
 function keyRing(): EnvelopeCipher {

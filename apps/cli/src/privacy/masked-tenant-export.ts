@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import type { ScimJsonObject } from '@idsync/identity';
+import { ScimResourceStore } from '../../../scim-gateway/src/resources/store/scim-resource.store';
 import { Pseudonymizer } from './pseudonymizer';
 
 // `idsync export --masked`: a tenant's directory for a staging environment — users, groups,
@@ -22,7 +24,8 @@ interface ResourceRow {
   id: string;
   resource_type: 'User' | 'Group';
   version: number;
-  data: Record<string, unknown>;
+  data: ScimJsonObject;
+  pii_ciphertext: string | null;
 }
 
 interface SubscriptionRow {
@@ -44,7 +47,9 @@ export class MaskedTenantExporter {
 
   async export(tenant: { id: string; name: string }, seed?: string): Promise<MaskedTenantExport> {
     const masker = new Pseudonymizer(seed);
-    const resources = (await this.db.query('SELECT id, resource_type, version, data FROM scim_resources WHERE tenant_id = $1 ORDER BY resource_type, created_at, id', [
+    // Rows of a tenant with encrypt_pii carry part of the document encrypted: masked from the whole document.
+    const store = new ScimResourceStore(this.db);
+    const resources = (await this.db.query('SELECT id, resource_type, version, data, pii_ciphertext FROM scim_resources WHERE tenant_id = $1 ORDER BY resource_type, created_at, id', [
       tenant.id,
     ])) as ResourceRow[];
     const memberships = (await this.db.query(
@@ -57,7 +62,7 @@ export class MaskedTenantExporter {
       [tenant.id],
     )) as SubscriptionRow[];
     const masked = (type: 'User' | 'Group') =>
-      resources.filter((r) => r.resource_type === type).map((r) => ({ id: r.id, version: r.version, data: masker.maskDocument(r.data, type) }));
+      resources.filter((r) => r.resource_type === type).map((r) => ({ id: r.id, version: r.version, data: masker.maskDocument(store.openDocument(tenant.id, r.id, r.data, r.pii_ciphertext), type) }));
     return {
       format: 'idsync.masked-export.v1',
       exportedAt: new Date().toISOString(),

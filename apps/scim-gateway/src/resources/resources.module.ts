@@ -7,6 +7,7 @@ import { ScimChangeRecorder } from './scim-change.recorder';
 import { ScimEngine } from './scim-engine';
 import { ScimResourceRenderer } from './scim-resource.renderer';
 import { ScimWriteSupport } from './scim-write.support';
+import { ScimPiiVault } from './store/pii-encryption';
 import { ScimResourceStore } from './store/scim-resource.store';
 import { UsersController } from './users.controller';
 
@@ -14,7 +15,17 @@ import { UsersController } from './users.controller';
 @Module({
   imports: [CqrsModule],
   controllers: [UsersController, GroupsController],
-  providers: [ScimEngine, ScimResourceStore, ScimResourceRenderer, ScimWriteSupport, ScimChangeRecorder, ...CommandHandlers, ...QueryHandlers],
+  providers: [
+    // The key ring for tenants with encrypt_pii; absent, the gateway serves every other tenant and answers 503 for theirs.
+    { provide: ScimPiiVault, useFactory: () => ScimPiiVault.fromEnvironment() },
+    ScimEngine,
+    ScimResourceStore,
+    ScimResourceRenderer,
+    ScimWriteSupport,
+    ScimChangeRecorder,
+    ...CommandHandlers,
+    ...QueryHandlers,
+  ],
   exports: [ScimEngine, ScimResourceStore, ScimResourceRenderer],
 })
 export class ResourcesModule {}

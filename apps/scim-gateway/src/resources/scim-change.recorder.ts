@@ -7,6 +7,7 @@ import type { ScimJsonObject } from '@idsync/identity';
 import type { ScimPrincipal } from '../tenants/scim-token.service';
 import { OutboxWriter } from '../outbox/outbox-writer';
 import type { StoredResource } from './store/scim-resource.store';
+import { encryptedAttributeOf } from './store/pii-encryption';
 
 export interface RecordedChange {
   principal: ScimPrincipal;
@@ -70,5 +71,7 @@ function auditChanges(change: RecordedChange) {
   const alsoChanged = change.changedAttributes.filter((a) => a === 'password');
   if (change.before === undefined && change.operation !== 'create') return change.changedAttributes.map((path) => (path === 'password' ? { path, redacted: true as const } : { path }));
   const after = change.operation === 'delete' ? null : change.resource.data;
-  return attributeDiff(change.before ?? null, after, { setAttributes: change.resource.type === 'Group' ? ['members'] : [], alsoChanged });
+  const diff = attributeDiff(change.before ?? null, after, { setAttributes: change.resource.type === 'Group' ? ['members'] : [], alsoChanged });
+  // A tenant that stores PII encrypted gets no clear copy of it in the audit trail either: the path only.
+  return change.resource.piiEncrypted ? diff.map((c) => (encryptedAttributeOf(c.path) ? { path: c.path, redacted: true as const } : c)) : diff;
 }

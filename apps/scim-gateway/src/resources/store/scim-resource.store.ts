@@ -1,16 +1,20 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ScimError, type ScimJsonObject, type ScimResourceTypeId } from '@idsync/identity';
+import { mergePii, ScimPiiVault, splitPii, type PiiPart } from './pii-encryption';
 
 /** One stored SCIM resource (the `scim_resources` row). Every query is scoped by tenant. */
 export interface StoredResource {
   id: string;
   tenantId: string;
   type: ScimResourceTypeId;
+  /** The whole document: PII stored encrypted is already decrypted and merged back. */
   data: ScimJsonObject;
   version: number;
   createdAt: Date;
   updatedAt: Date;
+  /** Read: part of the row is stored encrypted. Written: the tenant had `encrypt_pii` (so the audit diff leaves those values out). */
+  piiEncrypted: boolean;
 }
 
 export interface ResourceWrite {
@@ -38,29 +42,19 @@ export interface ListPage {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 
-interface Row {
+/** A `scim_resources` row as selected with the store's columns. */
+export interface StoredRow {
   id: string;
   tenant_id: string;
   resource_type: ScimResourceTypeId;
   data: ScimJsonObject;
+  pii_ciphertext: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = 'r.id, r.tenant_id, r.resource_type, r.data, r.version, r.created_at, r.updated_at';
-
-function toStored(row: Row): StoredResource {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    type: row.resource_type,
-    data: row.data,
-    version: row.version,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
+const COLUMNS = 'r.id, r.tenant_id, r.resource_type, r.data, r.pii_ciphertext, r.version, r.created_at, r.updated_at';
 
 function str(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
@@ -77,16 +71,75 @@ function columns(data: ScimJsonObject): [string | null, string | null, string | 
  */
 @Injectable()
 export class ScimResourceStore {
-  constructor(private readonly db: DataSource) {}
+  private vault: ScimPiiVault | undefined;
+
+  // The CLI builds the store without Nest: the vault then comes from the environment, on first use.
+  constructor(
+    private readonly db: DataSource,
+    @Optional() vault?: ScimPiiVault,
+  ) {
+    this.vault = vault;
+  }
+
+  private pii(): ScimPiiVault {
+    this.vault ??= ScimPiiVault.fromEnvironment();
+    return this.vault;
+  }
+
+  /**
+   * Whether the tenant stores PII encrypted, read under FOR SHARE: `idsync tenant update
+   * --encrypt-pii` flips the flag under a row lock, so every write either commits before the flip
+   * (and the conversion pass then sees its row) or runs after it with the new value. No write is
+   * left in the old form behind the pass.
+   */
+  async encryptsPii(tx: EntityManager | DataSource, tenantId: string, opts: { lock?: boolean } = {}): Promise<boolean> {
+    const rows = (await tx.query(`SELECT encrypt_pii FROM tenants WHERE id = $1 ${opts.lock === false ? '' : 'FOR SHARE'}`, [tenantId])) as Array<{ encrypt_pii: boolean }>;
+    return rows[0]?.encrypt_pii === true;
+  }
+
+  /** The row form of a write: with encryption on, the PII leaves data and norm for one ciphertext. */
+  private sealed(tenantId: string, id: string, write: ResourceWrite, encrypt: boolean): { data: ScimJsonObject; norm: ScimJsonObject; part?: PiiPart; ciphertext: string | null } {
+    if (!encrypt) return { data: write.data, norm: write.norm, ciphertext: null };
+    const { searchable, pii } = splitPii(write.data);
+    if (!pii) return { data: write.data, norm: write.norm, ciphertext: null };
+    return { data: searchable, norm: splitPii(write.norm).searchable, part: pii, ciphertext: this.pii().seal(tenantId, id, pii) };
+  }
+
+  /** The stored form of a row just written: the PII part we sealed is merged back without opening it again. */
+  private written(row: StoredRow, part: PiiPart | undefined, encrypt: boolean): StoredResource {
+    return { ...this.toStored({ ...row, pii_ciphertext: null }), data: mergePii(row.data, part), piiEncrypted: encrypt };
+  }
+
+  /** A row as the rest of the gateway sees it: encrypted PII opened and merged back (only rows that have some). */
+  toStored(row: StoredRow): StoredResource {
+    const data = row.pii_ciphertext ? mergePii(row.data, this.pii().open(row.tenant_id, row.id, row.pii_ciphertext)) : row.data;
+    return {
+      id: row.id,
+      tenantId: row.tenant_id,
+      type: row.resource_type,
+      data,
+      version: row.version,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+      piiEncrypted: row.pii_ciphertext !== null,
+    };
+  }
+
+  /** For readers that select `data` and `pii_ciphertext` themselves (exports): the whole document. */
+  openDocument(tenantId: string, id: string, data: ScimJsonObject, ciphertext: string | null): ScimJsonObject {
+    return ciphertext ? mergePii(data, this.pii().open(tenantId, id, ciphertext)) : data;
+  }
 
   async insert(tx: EntityManager, tenantId: string, type: ScimResourceTypeId, id: string, write: ResourceWrite): Promise<StoredResource> {
+    const encrypt = type === 'User' && (await this.encryptsPii(tx, tenantId));
+    const row = this.sealed(tenantId, id, write, encrypt);
     try {
       const rows = (await tx.query(
-        `INSERT INTO scim_resources AS r (id, tenant_id, resource_type, user_name, external_id, display_name, active, data, norm)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb) RETURNING ${COLUMNS}`,
-        [id, tenantId, type, ...columns(write.data), JSON.stringify(write.data), JSON.stringify(write.norm)],
-      )) as Row[];
-      return toStored(rows[0]);
+        `INSERT INTO scim_resources AS r (id, tenant_id, resource_type, user_name, external_id, display_name, active, data, norm, pii_ciphertext)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10) RETURNING ${COLUMNS}`,
+        [id, tenantId, type, ...columns(write.data), JSON.stringify(row.data), JSON.stringify(row.norm), row.ciphertext],
+      )) as StoredRow[];
+      return this.written(rows[0], row.part, encrypt);
     } catch (err) {
       throw translateUniqueViolation(err);
     }
@@ -94,19 +147,39 @@ export class ScimResourceStore {
 
   /** Stores a new document only if the version is still `expectedVersion` (optimistic concurrency). */
   async update(tx: EntityManager, current: StoredResource, write: ResourceWrite): Promise<StoredResource> {
+    const encrypt = current.type === 'User' && (await this.encryptsPii(tx, current.tenantId));
+    const row = this.sealed(current.tenantId, current.id, write, encrypt);
     try {
       const rows = (await tx.query(
         `UPDATE scim_resources AS r SET user_name = $4, external_id = $5, display_name = $6, active = $7,
-                data = $8::jsonb, norm = $9::jsonb, version = r.version + 1, updated_at = clock_timestamp()
+                data = $8::jsonb, norm = $9::jsonb, pii_ciphertext = $10, version = r.version + 1, updated_at = clock_timestamp()
           WHERE r.tenant_id = $1 AND r.id = $2 AND r.version = $3 RETURNING ${COLUMNS}`,
-        [current.tenantId, current.id, current.version, ...columns(write.data), JSON.stringify(write.data), JSON.stringify(write.norm)],
-      )) as [Row[], number];
+        [current.tenantId, current.id, current.version, ...columns(write.data), JSON.stringify(row.data), JSON.stringify(row.norm), row.ciphertext],
+      )) as [StoredRow[], number];
       const updated = rows[0][0];
       if (!updated) throw new ScimError(412, undefined, 'The resource was changed concurrently; retry with its current version');
-      return toStored(updated);
+      return this.written(updated, row.part, encrypt);
     } catch (err) {
       throw translateUniqueViolation(err);
     }
+  }
+
+  /**
+   * Rewrites a row (locked by the caller) into the clear or the encrypted form, leaving version and
+   * updated_at alone: the SCIM document is the same, so its ETag must not change. False when there
+   * is nothing to do (encrypting a user without any of the encrypted attributes).
+   */
+  async rewriteInPlace(tx: EntityManager, row: StoredRow, write: ResourceWrite, encrypt: boolean): Promise<boolean> {
+    const form = this.sealed(row.tenant_id, row.id, write, encrypt);
+    if (encrypt && form.ciphertext === null && row.pii_ciphertext === null) return false;
+    await tx.query('UPDATE scim_resources SET data = $3::jsonb, norm = $4::jsonb, pii_ciphertext = $5 WHERE tenant_id = $1 AND id = $2', [
+      row.tenant_id,
+      row.id,
+      JSON.stringify(form.data),
+      JSON.stringify(form.norm),
+      form.ciphertext,
+    ]);
+    return true;
   }
 
   async delete(tx: EntityManager, resource: StoredResource): Promise<void> {
@@ -124,8 +197,8 @@ export class ScimResourceStore {
     const rows = (await (opts.tx ?? this.db).query(
       `SELECT ${COLUMNS} FROM scim_resources r WHERE r.tenant_id = $1 AND r.resource_type = $2 AND r.id = $3 ${opts.lock ? 'FOR UPDATE' : ''}`,
       [tenantId, type, id],
-    )) as Row[];
-    return rows[0] ? toStored(rows[0]) : undefined;
+    )) as StoredRow[];
+    return rows[0] ? this.toStored(rows[0]) : undefined;
   }
 
   /**
@@ -150,8 +223,8 @@ export class ScimResourceStore {
     const rows = (await this.db.query(
       `SELECT ${COLUMNS} FROM scim_resources r WHERE ${condition} ORDER BY ${order} OFFSET ${offset | 0} LIMIT ${limit | 0}`,
       params,
-    )) as Row[];
-    return { total, resources: rows.map(toStored) };
+    )) as StoredRow[];
+    return { total, resources: rows.map((row) => this.toStored(row)) };
   }
 
   /** Resolves member references within the tenant; unknown ids are absent from the result. */
