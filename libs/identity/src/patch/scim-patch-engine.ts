@@ -22,12 +22,11 @@ import { ScimFilterParser } from '../filter/scim-filter-parser';
 import { ScimResourceValidator } from '../schema/scim-resource-validator';
 import { findAttributeDefinition, isPlainObject, type ScimSchemaRegistry } from '../schema/scim-schema-registry';
 import {
-  appendOrMerge,
   attributeValuesEqual,
   enforceSinglePrimary,
-  isSameMultiValuedElement,
   isUnassigned,
   jsonEqual,
+  MultiValuedElements,
   normalizeAttributeValue,
   normalizeSingleValue,
   orderLike,
@@ -321,7 +320,7 @@ export class ScimPatchEngine {
       const toRemove = (Array.isArray(value) ? value : [value])
         .map((element, index) => normalizeSingleValue(attribute, element, `${target.text}[${index}]`))
         .filter((element) => element !== undefined);
-      const remaining = current.filter((element) => !toRemove.some((removed) => isSameMultiValuedElement(attribute, element, removed)));
+      const remaining = new MultiValuedElements(attribute, current).without(toRemove);
       this.store(target, attribute, container, remaining);
       return;
     }
@@ -338,8 +337,9 @@ export class ScimPatchEngine {
     }
     // add: append, merging elements that are already there (adding an existing member is a no-op).
     let preferredPrimary: number | undefined;
+    const merged = new MultiValuedElements(attribute, current);
     for (const element of elements) {
-      const index = appendOrMerge(attribute, current, element);
+      const index = merged.appendOrMerge(element);
       if (isPlainObject(element) && element.primary === true) preferredPrimary = index;
     }
     enforceSinglePrimary(current, preferredPrimary);

@@ -47,13 +47,13 @@ export function normalizeAttributeValue(definition: ScimAttributeDefinition, val
   }
   // A single object (or scalar) for a multi-valued attribute is tolerated by wrapping it.
   const elements = Array.isArray(value) ? value : [value];
-  const normalized: unknown[] = [];
+  const normalized = new MultiValuedElements(definition);
   for (const [index, element] of elements.entries()) {
     const single = normalizeSingleValue(definition, element, `${path}[${index}]`);
-    if (single !== undefined) appendOrMerge(definition, normalized, single);
+    if (single !== undefined) normalized.appendOrMerge(single);
   }
-  enforceSinglePrimary(normalized);
-  return normalized.length === 0 ? undefined : normalized;
+  enforceSinglePrimary(normalized.elements);
+  return normalized.elements.length === 0 ? undefined : normalized.elements;
 }
 
 export function normalizeSingleValue(definition: ScimAttributeDefinition, value: unknown, path: string): unknown {
@@ -163,6 +163,78 @@ export function appendOrMerge(definition: ScimAttributeDefinition, elements: unk
     elements[existingIndex] = orderLike(definition.subAttributes ?? [], { ...existing, ...element }) ?? element;
   }
   return existingIndex;
+}
+
+/**
+ * A multi-valued attribute's elements with appendOrMerge and removal in constant time per element
+ * identified by a string (its `value`, or itself for multi-valued strings): one PATCH adding 10,000
+ * group members must not compare every pair (O(n²): tens of seconds). The result is exactly that of
+ * calling appendOrMerge / isSameMultiValuedElement element by element: an element with a string
+ * identity can only ever be "the same" as another with an equal identity (the rest of
+ * isSameMultiValuedElement is checked on those candidates), so the other elements — which are
+ * compared the slow way — never match keyed ones.
+ */
+export class MultiValuedElements {
+  private readonly byKey = new Map<string, number[]>();
+  private readonly valueDefinition: ScimAttributeDefinition | undefined;
+
+  constructor(
+    private readonly definition: ScimAttributeDefinition,
+    readonly elements: unknown[] = [],
+  ) {
+    this.valueDefinition = definition.type === 'complex' ? findAttributeDefinition(definition.subAttributes, 'value') : undefined;
+    elements.forEach((element, index) => this.index(element, index));
+  }
+
+  /** appendOrMerge(definition, elements, element). */
+  appendOrMerge(element: unknown): number {
+    const key = this.keyOf(element);
+    if (key === undefined) return appendOrMerge(this.definition, this.elements, element);
+    const existingIndex = this.byKey.get(key)?.find((index) => isSameMultiValuedElement(this.definition, this.elements[index], element));
+    if (existingIndex === undefined) {
+      this.elements.push(element);
+      this.index(element, this.elements.length - 1);
+      return this.elements.length - 1;
+    }
+    const existing = this.elements[existingIndex];
+    if (isPlainObject(existing) && isPlainObject(element)) {
+      this.elements[existingIndex] = orderLike(this.definition.subAttributes ?? [], { ...existing, ...element }) ?? element;
+    }
+    return existingIndex;
+  }
+
+  /** The elements that are not the same as any of `toRemove` (isSameMultiValuedElement). */
+  without(toRemove: unknown[]): unknown[] {
+    const keyed = new Map<string, unknown[]>();
+    const others: unknown[] = [];
+    for (const removed of toRemove) {
+      const key = this.keyOf(removed);
+      if (key === undefined) others.push(removed);
+      else keyed.set(key, [...(keyed.get(key) ?? []), removed]);
+    }
+    return this.elements.filter((element) => {
+      const key = this.keyOf(element);
+      const candidates = key === undefined ? others : (keyed.get(key) ?? []);
+      return !candidates.some((removed) => isSameMultiValuedElement(this.definition, element, removed));
+    });
+  }
+
+  /** The identity an equal element must share, when it is a string; undefined: compare structurally. */
+  private keyOf(element: unknown): string | undefined {
+    if (this.definition.type !== 'complex') {
+      return typeof element === 'string' ? (this.definition.caseExact ? element : element.toLowerCase()) : undefined;
+    }
+    if (!this.valueDefinition || !isPlainObject(element) || typeof element.value !== 'string') return undefined;
+    return this.valueDefinition.caseExact ? element.value : element.value.toLowerCase();
+  }
+
+  private index(element: unknown, index: number): void {
+    const key = this.keyOf(element);
+    if (key === undefined) return;
+    const list = this.byKey.get(key);
+    if (list) list.push(index);
+    else this.byKey.set(key, [index]);
+  }
 }
 
 /**
