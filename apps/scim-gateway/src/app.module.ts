@@ -5,6 +5,7 @@ import { DatabaseModule } from '@idsync/persistence';
 import { AdminSsoModule, AppConfigModule, AppLoggingModule, HealthModule, KafkaTopicsInitializer, MetricsModule } from '@idsync/platform';
 import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
+import { ScimTenantRateLimitInterceptor } from './auth/scim-tenant-rate-limit.interceptor';
 import { BackpressureModule } from './backpressure/backpressure.module';
 import { BulkModule } from './bulk/bulk.module';
 import { GatewayConfig } from './config/gateway.config';
@@ -40,6 +41,7 @@ import { TenantsModule } from './tenants/tenants.module';
   providers: [
     KafkaTopicsInitializer.provider((c) => topicDefinitions(c.KAFKA_TOPIC_PREFIX)),
     { provide: APP_FILTER, useClass: ScimExceptionFilter },
+    { provide: APP_INTERCEPTOR, useClass: ScimTenantRateLimitInterceptor },
     { provide: APP_INTERCEPTOR, useClass: ScimResponseInterceptor },
     { provide: APP_INTERCEPTOR, useClass: ScimOperationMetricsInterceptor },
   ],

@@ -1,6 +1,8 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AdminApiGuard, adminApiTokenProvider } from '@idsync/platform';
+import { AdminAuthFailureAuditMiddleware } from './admin/admin-auth-failure-audit.middleware';
+import { RecordAdminAuthFailureHandler } from './admin/commands/record-admin-auth-failure.handler';
 import { DeliveriesController } from './admin/deliveries.controller';
 import { SubscriptionsController } from './admin/subscriptions.controller';
 import { AttemptDeliveryHandler } from './delivery/commands/attempt-delivery.handler';
@@ -49,6 +51,11 @@ import { SubscriptionRepository } from './subscriptions/subscription.repository'
     ResyncSubscriptionHandler,
     ListDeliveriesHandler,
     GetDeliveryHandler,
+    RecordAdminAuthFailureHandler,
   ],
 })
-export class WebhooksModule {}
+export class WebhooksModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(AdminAuthFailureAuditMiddleware).forRoutes('admin/{*path}');
+  }
+}

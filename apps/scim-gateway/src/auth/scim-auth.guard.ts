@@ -1,6 +1,7 @@
 import { ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { ScimError } from '@idsync/identity';
+import { markAuthenticated } from '@idsync/platform';
 import type { ScimPrincipal } from '../tenants/scim-token.service';
 import { SCIM_BEARER } from './scim-bearer.strategy';
 
@@ -12,9 +13,11 @@ import { SCIM_BEARER } from './scim-bearer.strategy';
  */
 @Injectable()
 export class ScimAuthGuard extends AuthGuard(SCIM_BEARER) {
-  override handleRequest<T = ScimPrincipal>(err: unknown, principal: T | false): T {
+  override handleRequest<T = ScimPrincipal>(err: unknown, principal: T | false, _info?: unknown, context?: ExecutionContext): T {
     if (err) throw err;
     if (!principal) throw new ScimError(401, undefined, 'Authentication required: send a valid Bearer token');
+    // A valid token is exempt from its address's failed-credential throttle (shared IdP addresses).
+    if (context) markAuthenticated(context.switchToHttp().getRequest<object>());
     return principal;
   }
 }

@@ -32,6 +32,16 @@ export class GatewayConfig extends BaseAppConfig {
   @Max(10_000)
   SCIM_FILTER_MAX_CLAUSES = 100;
 
+  /** Sustained SCIM requests per second per tenant (token bucket after authentication, per replica; 429 + Retry-After above it); 0 = off. */
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  SCIM_RATE_LIMIT_TENANT_RPS = 5_000;
+
+  /** SCIM requests one tenant may send at once before SCIM_RATE_LIMIT_TENANT_RPS applies. */
+  @IsInt()
+  @Min(1)
+  SCIM_RATE_LIMIT_TENANT_BURST = 10_000;
+
   /** Most operations one /Bulk request may carry. */
   @IsInt()
   @Min(1)

@@ -18,6 +18,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { parseOktaEventHookDelivery } from '@idsync/contracts';
+import { markAuthenticated, rateLimitedRequests } from '@idsync/platform';
 import { ReceiveOktaEventsCommand, type ReceivedOktaEvents } from './commands/receive-okta-events/receive-okta-events.command';
 import { OktaHookAuthenticator } from './okta-hook.authenticator';
 import { oktaHookEvents, oktaHookRequestsRefused } from './okta-hook.metrics';
@@ -67,6 +68,7 @@ export class OktaHookController {
     const decision = this.rateLimiter.take(tenantId);
     if (!decision.allowed) {
       oktaHookRequestsRefused.inc({ reason: 'rate_limited' });
+      rateLimitedRequests.inc({ limit: 'okta-hook-tenant' });
       res.setHeader('Retry-After', String(decision.retryAfterSeconds));
       throw new HttpException({ statusCode: 429, message: 'Too many Event Hook deliveries for this tenant; retry later' }, HttpStatus.TOO_MANY_REQUESTS);
     }
@@ -93,6 +95,7 @@ export class OktaHookController {
       oktaHookRequestsRefused.inc({ reason: 'unauthorized' });
       throw new UnauthorizedException('The Event Hook authentication header is missing or wrong');
     }
+    markAuthenticated(req);
     return tenantId;
   }
 

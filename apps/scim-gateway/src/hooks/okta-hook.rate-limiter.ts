@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { TokenBucketLimiter, type RateDecision } from '@idsync/platform';
 import { OktaHooksConfig } from './okta-hooks.config';
 
-interface Bucket {
-  tokens: number;
-  updatedAt: number;
-}
+export type { RateDecision };
 
-export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+/** Tenants tracked at most (one bucket each; the least recently used go first). */
+const MAX_TENANTS = 100_000;
 
 /**
  * Per-tenant token bucket for Event Hook deliveries (OKTA_HOOK_RATE_LIMIT_BURST deliveries at
@@ -15,21 +14,13 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterSecon
  */
 @Injectable()
 export class OktaHookRateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets: TokenBucketLimiter;
 
-  constructor(private readonly config: OktaHooksConfig) {}
+  constructor(config: OktaHooksConfig) {
+    this.buckets = new TokenBucketLimiter({ ratePerSecond: config.OKTA_HOOK_RATE_LIMIT_PER_SECOND, burst: config.OKTA_HOOK_RATE_LIMIT_BURST, maxKeys: MAX_TENANTS });
+  }
 
   take(tenantId: string, now = Date.now()): RateDecision {
-    const rate = this.config.OKTA_HOOK_RATE_LIMIT_PER_SECOND;
-    const capacity = this.config.OKTA_HOOK_RATE_LIMIT_BURST;
-    const bucket = this.buckets.get(tenantId) ?? { tokens: capacity, updatedAt: now };
-    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.updatedAt) / 1000) * rate);
-    bucket.updatedAt = now;
-    this.buckets.set(tenantId, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { allowed: true };
-    }
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / rate)) };
+    return this.buckets.take(tenantId, now);
   }
 }

@@ -21,7 +21,8 @@ export class ScimExceptionFilter implements ExceptionFilter {
     if (!req.path.startsWith('/scim/')) return this.plainJson(exception, res);
     const error = this.toScimError(exception, req);
     if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="idsync-scim"');
-    if (error.status === 429 || error.status === 503) res.setHeader('Retry-After', '1');
+    // A limiter that knows how long to wait has set Retry-After already.
+    if ((error.status === 429 || error.status === 503) && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '1');
     res.status(error.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(error.toBody()));
   }
 
