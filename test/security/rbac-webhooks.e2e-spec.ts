@@ -131,4 +131,12 @@ describe('webhook-delivery admin RBAC and console roles', () => {
     assert.equal((await signIn(tokens['tenant-admin'])).status, 401, 'a tenant-admin has no console role (the console spans tenants)');
     assert.equal((await signIn(`idsa_${'B'.repeat(43)}`)).status, 401);
   });
+
+  it('has no single sign-on while OIDC_ISSUER is unset: no SSO link, SSO routes 404, JWT-shaped bearers refused', async () => {
+    const form = await (await fetch(`${harness.url}/console/login`)).text();
+    assert.doesNotMatch(form, /Sign in with SSO/);
+    for (const path of ['/console/sso/start', '/console/sso/callback?code=x&state=y']) assert.equal((await fetch(`${harness.url}${path}`, { redirect: 'manual' })).status, 404, path);
+    const jwtShaped = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    assert.equal((await harness.admin('GET', `/admin/subscriptions?tenantId=${tenantA}`, undefined, jwtShaped)).status, 401);
+  });
 });
