@@ -18,7 +18,7 @@ describe('admin API with IdP-issued JWTs (OIDC single sign-on)', () => {
   const tokens: Record<keyof typeof USERS, string> = { operator: '', auditor: '', noMfa: '', unmapped: '' };
 
   before(async () => {
-    stack = await startSsoStack();
+    stack = await startSsoStack({ OIDC_API_AUDIENCE: 'api://idsync' });
     // Another provider with the same client id: its tokens are well-formed and signed, by the wrong issuer.
     other = await LocalOidcProvider.start({ users: [USERS.operator], clients: [stack.client] });
     const db = new pg.Client({ connectionString: stack.db.url });
@@ -83,8 +83,10 @@ describe('admin API with IdP-issued JWTs (OIDC single sign-on)', () => {
       assert.equal(res.status, 401, `${what} token: ${res.status} ${res.text}`);
       assert.doesNotMatch(res.text, /eyJ/, 'the refusal never echoes a token');
     }
-    // The same signing key still works for a well-formed token (the refusals above are about the claims).
+    // The same signing key still works for a well-formed token (the refusals above are about the claims),
+    // and for an access token addressed to OIDC_API_AUDIENCE (an Okta custom authorization server's).
     assert.equal((await listSubscriptions(await stack.idp.sign(claims, { audience: stack.client.clientId }))).status, 200);
+    assert.equal((await listSubscriptions(await stack.idp.sign(claims, { audience: 'api://idsync' }))).status, 200);
   });
 
   it('keeps admin tokens working next to SSO', async () => {
