@@ -4,7 +4,7 @@
 import { formatTable } from '@idsync/platform';
 import { ChaosStack, chaosWorkDir } from './chaos-stack';
 import { drainState, runChecks, waitForDrain, type CheckRow } from './chaos-checks';
-import { describeFault, fullRunRequiredFaults, planFaults, runFaults, type ExecutedFault, type Fault, type PlannedFault } from './fault-schedule';
+import { APP_TARGETS, describeFault, fullRunRequiredFaults, planFaults, runFaults, type ExecutedFault, type Fault, type PlannedFault } from './fault-schedule';
 import { OktaEventHookGenerator } from './okta-event-hooks';
 import { OktaWorkload, SeededRandom, type WorkloadTally } from './okta-workload';
 
@@ -26,6 +26,8 @@ export interface ChaosOptions {
   eventHookWeight?: number;
   log?: (line: string) => void;
   keepDatabase?: boolean;
+  /** webhook-delivery replicas (default 2). */
+  webhookReplicas?: 1 | 2;
 }
 
 export interface ChaosResult {
@@ -63,12 +65,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     receivers: SUBSCRIPTIONS.length,
     ...required,
     gapMs: o.gapMs ?? [3_000, 12_000],
+    appTargets: o.webhookReplicas === 1 ? APP_TARGETS.filter((t) => t !== 'webhooks-b') : APP_TARGETS,
   });
   log(`seed ${o.seed}; ${o.durationMs / 1000} s at ${o.rate} ops/s; fault schedule (${plan.length} faults):`);
   for (const p of plan) log(`  t=${(p.atMs / 1000).toFixed(1)}s  ${describeFault(p.fault)}`);
   log(`work dir (app logs) ${workDir}`);
 
-  const stack = await ChaosStack.start({ label: o.label, workDir, log, tenants: TENANTS, subscriptions: SUBSCRIPTIONS, receiverSlowMs: 3_000 });
+  const stack = await ChaosStack.start({ label: o.label, workDir, log, tenants: TENANTS, subscriptions: SUBSCRIPTIONS, receiverSlowMs: 3_000, webhookReplicas: o.webhookReplicas });
   try {
     const hooks = new OktaEventHookGenerator(o.eventHookWeight ?? 8, stack.oktaHooks, (tenantId) => workload.people(tenantId));
     const workload: OktaWorkload = new OktaWorkload({

@@ -4,7 +4,8 @@ import { formatChaosResult, runChaos } from './chaos-run';
 import type { Fault } from './fault-schedule';
 
 // The short variant of `npm run chaos` inside npm test: the same stack (its own broker, two
-// replicas of each app, four receivers), workload and checks, on a ~75-second schedule that
+// gateways and two workers, one webhook-delivery, four receivers), workload and checks, on a
+// ~60-second schedule that
 // SIGKILLs a worker and a gateway, SIGKILLs and restarts the broker, terminates the apps'
 // PostgreSQL connections and takes a receiver down. It starts its own broker (the schedule kills
 // it), so KAFKA_BROKERS is not used.
@@ -25,12 +26,15 @@ describe('chaos, short schedule', () => {
     const result = await runChaos({
       label: 'chaosshort',
       seed: SEED,
-      durationMs: 75_000,
+      durationMs: 60_000,
       rate: 8,
       drainTimeoutMs: 60_000,
       required: { required: REQUIRED, requiredReceiver: REQUIRED_RECEIVER },
-      gapMs: [2_000, 4_000],
+      gapMs: [1_000, 2_000],
       maxUsersPerTenant: 120,
+      // No webhook-delivery replica is killed here, so one runs (the full run has two): one
+      // process fewer to start on two shared cores.
+      webhookReplicas: 1,
       log: (line) => t.diagnostic(line),
     });
     for (const line of formatChaosResult(result).split('\n')) t.diagnostic(line);

@@ -43,6 +43,8 @@ export interface ScheduleOptions {
   requiredReceiver: Fault[];
   /** Pause between two faults of a track. */
   gapMs: [number, number];
+  /** Replicas random app faults may pick (default: all six). */
+  appTargets?: AppTarget[];
 }
 
 const between = (r: SeededRandom, [lo, hi]: [number, number]) => lo + r.int(hi - lo + 1);
@@ -60,11 +62,11 @@ export function describeFault(f: Fault): string {
   }
 }
 
-function randomProcessFault(r: SeededRandom): Fault {
+function randomProcessFault(r: SeededRandom, targets: AppTarget[]): Fault {
   const roll = r.int(10);
   if (roll < 2) return { kind: 'broker-kill', downMs: between(r, [2_000, 8_000]) };
   if (roll < 4) return { kind: 'db-terminate' };
-  return { kind: 'app-kill', target: r.pick(APP_TARGETS), signal: r.chance(0.8) ? 'SIGKILL' : 'SIGTERM', downMs: between(r, [1_000, 6_000]) };
+  return { kind: 'app-kill', target: r.pick(targets), signal: r.chance(0.8) ? 'SIGKILL' : 'SIGTERM', downMs: between(r, [1_000, 6_000]) };
 }
 
 function randomReceiverFault(r: SeededRandom, receivers: number): Fault {
@@ -110,7 +112,7 @@ export function planFaults(o: ScheduleOptions): PlannedFault[] {
       t += plannedCost(fault) + between(r, o.gapMs);
     }
   };
-  track(o.required, () => randomProcessFault(r));
+  track(o.required, () => randomProcessFault(r, o.appTargets ?? APP_TARGETS));
   track(o.requiredReceiver, () => randomReceiverFault(r, o.receivers));
   return plan.sort((a, b) => a.atMs - b.atMs);
 }

@@ -20,6 +20,8 @@ export interface AppProcessOptions {
   startTimeoutMs?: number;
   /** Also append everything the process writes to this file (long runs such as `npm run chaos` keep whole logs). */
   logFile?: string;
+  /** A compiled main.js to run instead of the TypeScript entry through register.cjs (test/chaos/prebuilt-apps.ts). */
+  script?: string;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -68,7 +70,8 @@ export class AppProcess {
   async start(): Promise<this> {
     if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
     this.port ||= await freePort();
-    const child = spawn(process.execPath, ['-r', path.join(ROOT, 'scripts', 'register.cjs'), path.join(ROOT, 'apps', this.opts.app, 'src', 'main.ts')], {
+    const args = this.opts.script ? [this.opts.script] : ['-r', path.join(ROOT, 'scripts', 'register.cjs'), path.join(ROOT, 'apps', this.opts.app, 'src', 'main.ts')];
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...this.opts.env, HOST: '127.0.0.1', PORT: String(this.port) },
