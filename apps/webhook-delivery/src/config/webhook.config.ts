@@ -52,7 +52,7 @@ export class WebhookConfig extends BaseAppConfig {
   @IsInt()
   @Min(1)
   @Max(64)
-  WEBHOOK_PARTITIONS_CONCURRENCY = 3;
+  WEBHOOK_PARTITIONS_CONCURRENCY = 6;
 
   /** Bearer token of `/admin/*` (subscriptions, deliveries). Empty: the admin API answers 404. */
   @IsString()

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { GroupCommit } from '@idsync/platform';
 import type { PendingDeliveryStats } from './delivery-metrics';
 import { sqlRows } from './sql-rows';
 import type { AttemptResult, DeliveryOutcome } from '../domain/delivery-outcome';
@@ -95,23 +96,42 @@ const STORED_ERROR_CHARS = 500;
 /** Delivery records, their leases and the attempt log. Every query is scoped by tenant (or by a leased row). */
 @Injectable()
 export class DeliveryRepository {
+  private readonly inserts = new GroupCommit<{ event: IdentityEvent; targets: Array<{ subscriptionId: string; payload: string }>; firstAttemptDelayMs: number }, number>((batch) =>
+    this.insertMany(batch),
+  );
+
   constructor(private readonly db: DataSource) {}
 
   /**
    * One record per (event, subscription), each with the exact body that will be signed and sent;
-   * a redelivered Kafka record inserts nothing new.
+   * a redelivered Kafka record inserts nothing new. Events fanned out at the same moment
+   * (concurrent partitions) share one INSERT (group commit). Resolves with the records created.
    */
-  async insertForEvent(event: IdentityEvent, targets: Array<{ subscriptionId: string; payload: string }>, firstAttemptDelayMs: number): Promise<number> {
-    if (targets.length === 0) return 0;
-    const ce = event.cloudEvent;
-    const rows: unknown[] = await this.db.query(
+  insertForEvent(event: IdentityEvent, targets: Array<{ subscriptionId: string; payload: string }>, firstAttemptDelayMs: number): Promise<number> {
+    if (targets.length === 0) return Promise.resolve(0);
+    return this.inserts.submit({ event, targets, firstAttemptDelayMs });
+  }
+
+  private async insertMany(batch: Array<{ event: IdentityEvent; targets: Array<{ subscriptionId: string; payload: string }>; firstAttemptDelayMs: number }>): Promise<number[]> {
+    const rows = batch.flatMap((b, index) => b.targets.map((t) => ({ index, event: b.event, delayMs: b.firstAttemptDelayMs, ...t })));
+    const inserted: Array<{ subscription_id: string; event_id: string }> = await this.db.query(
       `INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, event_id, event_type, subject_key, payload, next_attempt_at)
-       SELECT t.id, $1, t.subscription_id, $2, $3, $4, t.payload, now() + make_interval(secs => $5::double precision / 1000)
-       FROM unnest($6::uuid[], $7::uuid[], $8::text[]) AS t(id, subscription_id, payload)
-       ON CONFLICT (subscription_id, event_id) DO NOTHING RETURNING id`,
-      [event.tenantId, ce.id, ce.type, event.subjectKey, firstAttemptDelayMs, targets.map(() => randomUUID()), targets.map((t) => t.subscriptionId), targets.map((t) => t.payload)],
+       SELECT t.id, t.tenant_id, t.subscription_id, t.event_id, t.event_type, t.subject_key, t.payload, now() + make_interval(secs => t.delay_ms / 1000)
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[])
+         AS t(id, tenant_id, subscription_id, event_id, event_type, subject_key, payload, delay_ms)
+       ON CONFLICT (subscription_id, event_id) DO NOTHING RETURNING subscription_id, event_id`,
+      [
+        rows.map(() => randomUUID()), rows.map((r) => r.event.tenantId), rows.map((r) => r.subscriptionId), rows.map((r) => r.event.cloudEvent.id),
+        rows.map((r) => r.event.cloudEvent.type), rows.map((r) => r.event.subjectKey), rows.map((r) => r.payload), rows.map((r) => r.delayMs),
+      ],
     );
-    return rows.length;
+    const indexOf = new Map(rows.map((r) => [`${r.subscriptionId.toLowerCase()}/${r.event.cloudEvent.id}`, r.index]));
+    const counts = batch.map(() => 0);
+    for (const r of inserted) {
+      const i = indexOf.get(`${r.subscription_id}/${r.event_id}`);
+      if (i !== undefined) counts[i]++;
+    }
+    return counts;
   }
 
   /**
@@ -199,27 +219,40 @@ export class DeliveryRepository {
   }
 
   /**
-   * Logs the attempt and applies its outcome, releasing the lease. The `attempt_count` guard makes
-   * a stale attempt (its lease expired and another replica moved on) change nothing.
+   * Logs the attempts and applies their outcomes, releasing the leases, in two statements for a
+   * whole batch. The `attempt_count` guard makes a stale attempt (its lease expired and another
+   * replica moved on) change nothing; returns the ids of the deliveries that were updated.
    */
-  async recordAttempt(tx: EntityManager, claimed: ClaimedDelivery, result: AttemptResult, outcome: DeliveryOutcome): Promise<boolean> {
-    const error = result.error?.slice(0, STORED_ERROR_CHARS) ?? (outcome.kind === 'delivered' ? null : `HTTP ${result.statusCode}`);
-    const status: DeliveryStatus = outcome.kind === 'delivered' ? 'delivered' : outcome.kind === 'retry' ? 'pending' : 'failed';
-    const delayMs = outcome.kind === 'retry' ? outcome.delayMs : 0;
-    const updated: unknown[] = sqlRows(await tx.query(
-      `UPDATE webhook_deliveries SET status = $3, locked_until = NULL, last_status_code = $4, last_error = $5, updated_at = now(),
-         next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $6::double precision / 1000) ELSE next_attempt_at END,
-         completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
-       WHERE id = $1 AND attempt_count = $2 AND status = 'pending' RETURNING id`,
-      [claimed.id, claimed.attemptNumber, status, result.statusCode ?? null, error, delayMs],
+  async recordAttempts(tx: EntityManager, attempts: Array<{ claimed: ClaimedDelivery; result: AttemptResult; outcome: DeliveryOutcome }>): Promise<Set<string>> {
+    const rows = attempts.map(({ claimed, result, outcome }) => ({
+      claimed,
+      result,
+      status: (outcome.kind === 'delivered' ? 'delivered' : outcome.kind === 'retry' ? 'pending' : 'failed') as DeliveryStatus,
+      error: result.error?.slice(0, STORED_ERROR_CHARS) ?? (outcome.kind === 'delivered' ? null : `HTTP ${result.statusCode}`),
+      delayMs: outcome.kind === 'retry' ? outcome.delayMs : 0,
+    }));
+    const updated: Array<{ id: string }> = sqlRows(await tx.query(
+      `UPDATE webhook_deliveries d SET status = u.status, locked_until = NULL, last_status_code = u.status_code, last_error = u.error, updated_at = now(),
+         next_attempt_at = CASE WHEN u.status = 'pending' THEN now() + make_interval(secs => u.delay_ms / 1000) ELSE d.next_attempt_at END,
+         completed_at = CASE WHEN u.status = 'pending' THEN NULL ELSE now() END
+       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::float8[]) AS u(id, attempt_count, status, status_code, error, delay_ms)
+       WHERE d.id = u.id AND d.attempt_count = u.attempt_count AND d.status = 'pending' RETURNING d.id`,
+      [rows.map((r) => r.claimed.id), rows.map((r) => r.claimed.attemptNumber), rows.map((r) => r.status), rows.map((r) => r.result.statusCode ?? null), rows.map((r) => r.error), rows.map((r) => r.delayMs)],
     ));
-    if (updated.length === 0) return false;
-    await tx.query(
-      `INSERT INTO webhook_delivery_attempts (tenant_id, delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_body)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [claimed.tenantId, claimed.id, claimed.attemptNumber, result.startedAt, result.durationMs, result.statusCode ?? null, result.error?.slice(0, STORED_ERROR_CHARS) ?? null, result.responseBody?.slice(0, STORED_RESPONSE_BODY_CHARS) ?? null],
-    );
-    return true;
+    const applied = new Set(updated.map((r) => r.id));
+    const logged = rows.filter((r) => applied.has(r.claimed.id));
+    if (logged.length > 0) {
+      await tx.query(
+        `INSERT INTO webhook_delivery_attempts (tenant_id, delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_body)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::int[], $6::int[], $7::text[], $8::text[])`,
+        [
+          logged.map((r) => r.claimed.tenantId), logged.map((r) => r.claimed.id), logged.map((r) => r.claimed.attemptNumber), logged.map((r) => r.result.startedAt),
+          logged.map((r) => r.result.durationMs), logged.map((r) => r.result.statusCode ?? null), logged.map((r) => r.result.error?.slice(0, STORED_ERROR_CHARS) ?? null),
+          logged.map((r) => r.result.responseBody?.slice(0, STORED_RESPONSE_BODY_CHARS) ?? null),
+        ],
+      );
+    }
+    return applied;
   }
 
   /** Operator metrics across tenants (labelled by subscription id only). */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { GroupCommit } from '@idsync/platform';
 import { sqlRows } from '../delivery/sql-rows';
 
 /** What an operator sets on a subscription (create/update). */
@@ -75,6 +76,10 @@ const COLUMNS = 'id, tenant_id, url, event_types, description, enabled, disabled
 /** Subscriptions and their secrets. Every statement is scoped by tenant_id. */
 @Injectable()
 export class SubscriptionRepository {
+  private readonly secretLookups = new GroupCommit<{ tenantId: string; subscriptionId: string }, Array<{ id: string; ciphertext: string }>>((keys) => this.signingSecretsMany(keys));
+
+  private readonly enabledLookups = new GroupCommit<string, Subscription[]>((tenantIds) => this.listEnabledMany(tenantIds));
+
   constructor(private readonly db: DataSource) {}
 
   transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
@@ -103,9 +108,23 @@ export class SubscriptionRepository {
     return rows.map(toSubscription);
   }
 
-  async listEnabled(tenantId: string): Promise<Subscription[]> {
-    const rows: SubscriptionRow[] = await this.db.query(`SELECT ${COLUMNS} FROM webhook_subscriptions WHERE tenant_id = $1 AND enabled ORDER BY created_at, id`, [tenantId]);
-    return rows.map(toSubscription);
+  /** The enabled subscriptions of a tenant; the lookups of events fanned out at the same moment share one query (group commit). */
+  listEnabled(tenantId: string): Promise<Subscription[]> {
+    return this.enabledLookups.submit(tenantId);
+  }
+
+  private async listEnabledMany(tenantIds: string[]): Promise<Subscription[][]> {
+    const rows: SubscriptionRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM webhook_subscriptions WHERE tenant_id = ANY($1::uuid[]) AND enabled ORDER BY created_at, id`,
+      [[...new Set(tenantIds)]],
+    );
+    const byTenant = new Map<string, Subscription[]>();
+    for (const r of rows) {
+      const list = byTenant.get(r.tenant_id) ?? [];
+      list.push(toSubscription(r));
+      byTenant.set(r.tenant_id, list);
+    }
+    return tenantIds.map((t) => byTenant.get(t.toLowerCase()) ?? []);
   }
 
   async update(tenantId: string, id: string, fields: SubscriptionFields): Promise<Subscription | undefined> {
@@ -148,6 +167,21 @@ export class SubscriptionRepository {
     return rows[0]?.failing_since ?? null;
   }
 
+  /**
+   * The success side of recordEndpointHealth for many endpoints at once: clears failing_since
+   * where it is set. Rows already clear are not updated, so no row lock is taken in the common case
+   * (a lock there would make the claimer, which skips locked endpoints, pass over the endpoint).
+   */
+  async clearFailing(tx: EntityManager, endpoints: Array<{ tenantId: string; id: string }>): Promise<void> {
+    if (endpoints.length === 0) return;
+    await tx.query(
+      `UPDATE webhook_subscriptions s SET failing_since = NULL
+       FROM unnest($1::uuid[], $2::uuid[]) AS e(tenant_id, id)
+       WHERE s.tenant_id = e.tenant_id AND s.id = e.id AND s.failing_since IS NOT NULL`,
+      [endpoints.map((e) => e.tenantId), endpoints.map((e) => e.id)],
+    );
+  }
+
   /** Stores a new current secret (already encrypted under `secretId`). */
   async insertSecret(tx: EntityManager, tenantId: string, subscriptionId: string, secretId: string, ciphertext: string): Promise<void> {
     await tx.query('INSERT INTO webhook_secrets (id, tenant_id, subscription_id, secret_ciphertext) VALUES ($1, $2, $3, $4)', [secretId, tenantId, subscriptionId, ciphertext]);
@@ -162,13 +196,30 @@ export class SubscriptionRepository {
     );
   }
 
-  /** Encrypted secrets signing now, newest first (the current one, then any in their grace period). */
-  async signingSecrets(tenantId: string, subscriptionId: string): Promise<Array<{ id: string; ciphertext: string }>> {
-    return this.db.query(
-      `SELECT id, secret_ciphertext AS ciphertext FROM webhook_secrets
-       WHERE tenant_id = $1 AND subscription_id = $2 AND (expires_at IS NULL OR expires_at > now())
-       ORDER BY created_at DESC, id`,
-      [tenantId, subscriptionId],
-    );
+  /**
+   * Encrypted secrets signing now, newest first (the current one, then any in their grace period).
+   * Concurrent attempts' lookups share one query (group commit): still read fresh for each attempt.
+   */
+  signingSecrets(tenantId: string, subscriptionId: string): Promise<Array<{ id: string; ciphertext: string }>> {
+    return this.secretLookups.submit({ tenantId, subscriptionId });
   }
+
+  private async signingSecretsMany(keys: Array<{ tenantId: string; subscriptionId: string }>): Promise<Array<Array<{ id: string; ciphertext: string }>>> {
+    const rows: Array<{ tenant_id: string; subscription_id: string; id: string; ciphertext: string }> = await this.db.query(
+      `SELECT w.tenant_id, w.subscription_id, w.id, w.secret_ciphertext AS ciphertext FROM webhook_secrets w
+       JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[])) AS k(tenant_id, subscription_id) ON w.tenant_id = k.tenant_id AND w.subscription_id = k.subscription_id
+       WHERE w.expires_at IS NULL OR w.expires_at > now()
+       ORDER BY w.created_at DESC, w.id`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.subscriptionId)],
+    );
+    const bySubscription = new Map<string, Array<{ id: string; ciphertext: string }>>();
+    for (const r of rows) {
+      const key = `${r.tenant_id}/${r.subscription_id}`;
+      const list = bySubscription.get(key) ?? [];
+      list.push({ id: r.id, ciphertext: r.ciphertext });
+      bySubscription.set(key, list);
+    }
+    return keys.map((k) => bySubscription.get(`${k.tenantId.toLowerCase()}/${k.subscriptionId.toLowerCase()}`) ?? []);
+  }
+
 }

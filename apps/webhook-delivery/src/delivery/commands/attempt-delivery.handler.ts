@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { AuditWriter } from '@idsync/audit';
+import { AuditWriter, type AuditEntry } from '@idsync/audit';
+import { GroupCommit } from '@idsync/platform';
 import { EntityManager } from 'typeorm';
 import { WebhookConfig } from '../../config/webhook.config';
 import { decideOutcome, failingTooLong, type AttemptResult, type DeliveryOutcome } from '../../domain/delivery-outcome';
@@ -21,15 +22,32 @@ const FINAL_OUTCOME_ACTIONS: Record<DeliveryOutcome['kind'], string | undefined>
   retry: undefined,
 };
 
+interface FinishedAttempt {
+  delivery: ClaimedDelivery;
+  result: AttemptResult;
+  outcome: DeliveryOutcome;
+}
+
+interface Recorded {
+  applied: boolean;
+  disabledBecause: { kind: 'gone' | 'failing'; text: string } | undefined;
+}
+
 /**
  * Signs (Standard Webhooks) and POSTs the stored CloudEvent body, then records the attempt and its
  * outcome in one transaction: delivered, retry at the next point of the schedule, failed, or —
  * on 410 Gone, or after failing continuously for WEBHOOK_AUTO_DISABLE_AFTER_MS — with the
  * subscription disabled.
+ *
+ * Attempts that finish while a recording transaction runs are recorded together in the next one
+ * (group commit): the same statements for the whole batch, and one audit append per tenant chain,
+ * instead of a transaction and a chain-lock turn per delivery. An attempt still resolves only once
+ * its own outcome is committed (its lease is released by that commit).
  */
 @CommandHandler(AttemptDeliveryCommand)
 export class AttemptDeliveryHandler implements ICommandHandler<AttemptDeliveryCommand, DeliveryOutcome> {
   private readonly logger = new Logger(AttemptDeliveryHandler.name);
+  private readonly recorder = new GroupCommit<FinishedAttempt, Recorded>((batch) => this.recordBatch(batch), { maxBatch: 200 });
 
   constructor(
     private readonly deliveries: DeliveryRepository,
@@ -43,39 +61,7 @@ export class AttemptDeliveryHandler implements ICommandHandler<AttemptDeliveryCo
   async execute({ delivery }: AttemptDeliveryCommand): Promise<DeliveryOutcome> {
     const result = await this.send(delivery);
     const outcome = decideOutcome(result, delivery.attemptNumber, this.scheduler.schedule);
-    const { applied, disabledBecause } = await this.subscriptions.transaction(async (tx) => {
-      const recorded = await this.deliveries.recordAttempt(tx, delivery, result, outcome);
-      if (!recorded) return { applied: false, disabledBecause: undefined };
-      const reason = await this.disableReason(tx, delivery, result, outcome);
-      if (reason) {
-        await this.subscriptions.disable(tx, delivery.tenantId, delivery.subscriptionId, reason.text);
-        // The operator-visible event of an automatic disable, committed with it.
-        await AuditWriter.record(tx, {
-          tenantId: delivery.tenantId,
-          actorType: 'system',
-          actorId: 'webhook-delivery',
-          action: 'webhook.subscription.disabled',
-          resourceType: 'WebhookSubscription',
-          resourceId: delivery.subscriptionId,
-          details: { reason: reason.kind, detail: reason.text },
-        });
-      }
-      // A delivery's final outcome (not each retry) is audited, last in the transaction: it takes the tenant's audit chain lock.
-      const finalAction = FINAL_OUTCOME_ACTIONS[outcome.kind];
-      if (finalAction) {
-        await AuditWriter.record(tx, {
-          tenantId: delivery.tenantId,
-          actorType: 'system',
-          actorId: 'webhook-delivery',
-          action: finalAction,
-          resourceType: 'WebhookDelivery',
-          resourceId: delivery.id,
-          outcome: outcome.kind === 'delivered' ? 'success' : 'failure',
-          details: { subscriptionId: delivery.subscriptionId, eventType: delivery.eventType, attempts: delivery.attemptNumber, statusCode: result.statusCode ?? null },
-        });
-      }
-      return { applied: true, disabledBecause: reason };
-    });
+    const { applied, disabledBecause } = await this.recorder.submit({ delivery, result, outcome });
     deliveryAttempts.inc({ outcome: applied ? outcome.kind : 'stale' });
     attemptDuration.observe(result.durationMs / 1000);
     if (disabledBecause) {
@@ -84,6 +70,63 @@ export class AttemptDeliveryHandler implements ICommandHandler<AttemptDeliveryCo
     }
     if (applied && outcome.kind === 'retry') this.scheduler.wakeIn(outcome.delayMs);
     return outcome;
+  }
+
+  /**
+   * One transaction for a batch of finished attempts: the attempts and outcomes (two statements),
+   * endpoint health (one statement for endpoints whose attempts all succeeded; the failure path,
+   * rare, per attempt as before, with any disable), then the audit records, last.
+   */
+  private recordBatch(batch: FinishedAttempt[]): Promise<Recorded[]> {
+    return this.subscriptions.transaction(async (tx) => {
+      const applied = await this.deliveries.recordAttempts(tx, batch.map((a) => ({ claimed: a.delivery, result: a.result, outcome: a.outcome })));
+      const failingEndpoints = new Set(batch.filter((a) => applied.has(a.delivery.id) && a.outcome.kind !== 'delivered').map((a) => a.delivery.subscriptionId));
+      const healthy = new Map<string, { tenantId: string; id: string }>();
+      for (const a of batch) {
+        if (applied.has(a.delivery.id) && !failingEndpoints.has(a.delivery.subscriptionId)) healthy.set(a.delivery.subscriptionId, { tenantId: a.delivery.tenantId, id: a.delivery.subscriptionId });
+      }
+      await this.subscriptions.clearFailing(tx, [...healthy.values()]);
+      const audit: AuditEntry[] = [];
+      const recorded: Recorded[] = [];
+      for (const { delivery, result, outcome } of batch) {
+        if (!applied.has(delivery.id)) {
+          recorded.push({ applied: false, disabledBecause: undefined });
+          continue;
+        }
+        const reason = failingEndpoints.has(delivery.subscriptionId) ? await this.disableReason(tx, delivery, result, outcome) : undefined;
+        if (reason) {
+          await this.subscriptions.disable(tx, delivery.tenantId, delivery.subscriptionId, reason.text);
+          // The operator-visible event of an automatic disable, committed with it.
+          audit.push({
+            tenantId: delivery.tenantId,
+            actorType: 'system',
+            actorId: 'webhook-delivery',
+            action: 'webhook.subscription.disabled',
+            resourceType: 'WebhookSubscription',
+            resourceId: delivery.subscriptionId,
+            details: { reason: reason.kind, detail: reason.text },
+          });
+        }
+        // A delivery's final outcome (not each retry) is audited.
+        const finalAction = FINAL_OUTCOME_ACTIONS[outcome.kind];
+        if (finalAction) {
+          audit.push({
+            tenantId: delivery.tenantId,
+            actorType: 'system',
+            actorId: 'webhook-delivery',
+            action: finalAction,
+            resourceType: 'WebhookDelivery',
+            resourceId: delivery.id,
+            outcome: outcome.kind === 'delivered' ? 'success' : 'failure',
+            details: { subscriptionId: delivery.subscriptionId, eventType: delivery.eventType, attempts: delivery.attemptNumber, statusCode: result.statusCode ?? null },
+          });
+        }
+        recorded.push({ applied: true, disabledBecause: reason });
+      }
+      // Last in the transaction: it takes the tenants' audit chain locks (held until commit).
+      await AuditWriter.recordMany(tx, audit);
+      return recorded;
+    });
   }
 
   /** 410 Gone, or failing continuously for WEBHOOK_AUTO_DISABLE_AFTER_MS; also tracks failing_since. */
