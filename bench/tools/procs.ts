@@ -1,0 +1,75 @@
+// Child-app helpers for the benches: the environment that CPU-profiles them (`--profile DIR`), and an
+// RSS sampler reading /proc/<pid>/status once a second (Linux; elsewhere it records nothing).
+import fs from 'node:fs';
+import path from 'node:path';
+
+const PRELOAD = path.join(__dirname, 'cpu-profile.cjs');
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The built bundle of an app (`npm run build`) when `built`, for AppProcessOptions.script; else undefined (sources through swc). */
+export function builtApp(built: boolean, app: string): string | undefined {
+  if (!built) return undefined;
+  const file = path.join(ROOT, 'dist', 'apps', app, 'main.js');
+  if (!fs.existsSync(file)) throw new Error(`${path.relative(ROOT, file)} is missing: run npm run build first (npm run bench does)`);
+  return file;
+}
+
+/** Env of a child app that writes `<dir>/<label>-<pid>.cpuprofile` when it is stopped (SIGTERM). */
+export function profileEnv(dir: string | undefined, label: string): Record<string, string> {
+  if (!dir) return {};
+  const existing = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
+  return { NODE_OPTIONS: `${existing}--require ${PRELOAD}`, BENCH_PROFILE_DIR: path.resolve(dir), BENCH_PROFILE_LABEL: label };
+}
+
+function rssMb(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 102.4) / 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface RssSummary {
+  /** MB; the largest sample. */
+  maxMb: number;
+  /** MB; the median of the samples taken between `steadyFrom` and `steadyTo` (the load window after its first quarter). */
+  steadyMb: number;
+  samples: number;
+}
+
+/** Samples the RSS of named processes every second. */
+export class RssSampler {
+  private readonly series = new Map<string, Array<{ t: number; mb: number }>>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly pids: Array<{ name: string; pid: number | undefined }>) {
+    this.timer = setInterval(() => this.sample(), 1_000);
+    this.timer.unref();
+    this.sample();
+  }
+
+  private sample(): void {
+    const t = performance.now();
+    for (const { name, pid } of this.pids) {
+      if (pid === undefined) continue;
+      const mb = rssMb(pid);
+      if (mb === undefined) continue;
+      const s = this.series.get(name) ?? [];
+      s.push({ t, mb });
+      this.series.set(name, s);
+    }
+  }
+
+  /** Stops sampling; steady = median over [steadyFrom, steadyTo] (performance.now times). */
+  stop(steadyFrom: number, steadyTo: number): Record<string, RssSummary> {
+    clearInterval(this.timer);
+    const out: Record<string, RssSummary> = {};
+    for (const [name, s] of this.series) {
+      const window = s.filter((x) => x.t >= steadyFrom && x.t <= steadyTo).map((x) => x.mb).sort((a, b) => a - b);
+      const steady = window.length ? window[Math.floor(window.length / 2)] : NaN;
+      out[name] = { maxMb: Math.max(...s.map((x) => x.mb)), steadyMb: steady, samples: s.length };
+    }
+    return out;
+  }
+}
