@@ -22,7 +22,10 @@
 //    occurredAt, stamped inside the transaction before commit; ms resolution): a slight overestimate.
 //
 // Options: --rate R (default 500 writes/s), --seconds S (default 30), --users N (default 1000),
-//          --connections C (default 64), --note TEXT, --out FILE.
+//          --connections C (default 64), --note TEXT, --out FILE, --profile DIR (CPU-profile the child
+//          apps: DIR/<app>-<pid>.cpuprofile, top frames in the results), --built (run the apps' built
+//          bundles, dist/apps/<app>/main.js, as production does; run `npm run build` first — npm run bench does).
+// The RSS of each child app is sampled every second: max, and steady (median after the first quarter of the load).
 // BENCH_DATABASE_URL overrides the database (default: DATABASE_URL's server, database idsync_bench_events).
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -35,6 +38,8 @@ import { Client as PgClient } from 'pg';
 import { TOPICS, topicName } from '@idsync/contracts';
 import { startAppProcess, stopAllAppProcesses, type AppProcess } from '../test/support/app-process';
 import { summarize, type LatencySummary } from './load';
+import { topFrames } from './tools/cpu-top';
+import { builtApp, profileEnv, RssSampler } from './tools/procs';
 import { benchDatabaseUrl, benchKafka, freshBenchDatabase, ScimWriter, type BenchKafka, versionOf } from './support';
 
 
@@ -52,10 +57,12 @@ interface Options {
   connections: number;
   note: string;
   out?: string;
+  profile?: string;
+  built: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { rate: 500, seconds: 30, users: 1000, connections: 64, note: process.env.BENCH_NOTE ?? '' };
+  const o: Options = { rate: 500, seconds: 30, users: 1000, connections: 64, note: process.env.BENCH_NOTE ?? '', built: false };
   const num = (name: string, v: string | undefined) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} needs a positive number`);
@@ -69,6 +76,8 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--connections') o.connections = Math.round(num(a, argv[++i]));
     else if (a === '--note') o.note = argv[++i] ?? '';
     else if (a === '--out') o.out = argv[++i];
+    else if (a === '--profile') o.profile = argv[++i];
+    else if (a === '--built') o.built = true;
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -180,8 +189,8 @@ async function main(): Promise<void> {
     const prefix = `bench-ev-${randomBytes(3).toString('hex')}`;
     const adminToken = randomBytes(16).toString('hex');
     const common = { DATABASE_URL: dbUrl, KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, NODE_ENV: 'production' };
-    gateway = await startAppProcess({ app: 'scim-gateway', name: 'scim-gateway', env: { ...common, ADMIN_API_TOKEN: adminToken } });
-    const worker = await startAppProcess({ app: 'sync-worker', name: 'sync-worker', env: { ...common, WORKER_GROUP_ID: `${prefix}-worker` } });
+    gateway = await startAppProcess({ script: builtApp(opts.built, 'scim-gateway'), app: 'scim-gateway', name: 'scim-gateway', env: { ...common, ADMIN_API_TOKEN: adminToken, ...profileEnv(opts.profile, 'scim-gateway') } });
+    const worker = await startAppProcess({ script: builtApp(opts.built, 'sync-worker'), app: 'sync-worker', name: 'sync-worker', env: { ...common, WORKER_GROUP_ID: `${prefix}-worker`, ...profileEnv(opts.profile, 'sync-worker') } });
     log(`scim-gateway pid ${gateway.pid} at ${gateway.url}, sync-worker pid ${worker.pid} at ${worker.url}`);
 
     const admin = async (p: string, body: unknown) => {
@@ -229,6 +238,7 @@ async function main(): Promise<void> {
     let created = 0;
     const samples: Sample[] = [];
     const start = performance.now();
+    const rss = new RssSampler([gateway, worker].map((p) => ({ name: p.name, pid: p.pid })));
     const sampleTimer = setInterval(() => {
       const second = Math.round((performance.now() - start) / 1000);
       void sampler
@@ -267,6 +277,7 @@ async function main(): Promise<void> {
     }
     await Promise.all(pending);
     const loadMs = performance.now() - start;
+    const rssByApp = rss.stop(start + loadMs / 4, start + loadMs);
     log(`offered ${total} writes in ${Math.round(loadMs)} ms (${failures} failed); waiting for the events`);
     const drainStart = performance.now();
     const drainDeadline = Date.now() + 120_000;
@@ -339,11 +350,16 @@ async function main(): Promise<void> {
         grew: backlogGrew,
         maxOutboxUnpublished: Math.max(0, ...samples.map((s) => s.outboxUnpublished)),
         maxAwaitingEvent: Math.max(0, ...samples.map((s) => s.awaitingEvent)),
+        atStart: loadSamples[0],
+        atEnd: loadSamples[loadSamples.length - 1],
         samples,
       },
+      rssMb: rssByApp,
+      profiles: opts.profile ? await stopAndReadProfiles(opts.profile, [gateway, worker]) : undefined,
       note: opts.note,
     };
     printTable(result.writes, result.events, result.backlog);
+    process.stdout.write(`RSS (MB): ${Object.entries(rssByApp).map(([n, r]) => `${n} max ${r.maxMb}, steady ${r.steadyMb}`).join('; ')}\n`);
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     const out = opts.out ?? path.join(RESULTS_DIR, `${result.date.slice(0, 10)}-events.json`);
     fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
@@ -356,6 +372,18 @@ async function main(): Promise<void> {
     await stopAllAppProcesses();
     await kafka?.stop();
   }
+}
+
+/** Stops the apps (each writes its profile on SIGTERM) and summarises their profiles: top self-time frames. */
+async function stopAndReadProfiles(dir: string, apps: AppProcess[]): Promise<Record<string, ReturnType<typeof topFrames> & { file: string }>> {
+  const pids = new Map(apps.map((p) => [p.pid, p.name]));
+  await stopAllAppProcesses();
+  const out: Record<string, ReturnType<typeof topFrames> & { file: string }> = {};
+  for (const f of fs.readdirSync(dir)) {
+    const name = pids.get(Number(/-(\d+)\.cpuprofile$/.exec(f)?.[1]));
+    if (name) out[name] = { ...topFrames(path.join(dir, f), 15), file: path.join(dir, f) };
+  }
+  return out;
 }
 
 function printTable(

@@ -35,7 +35,10 @@
 //          --seconds S (default 30), --subscriptions N (default 4), --max-concurrency C (per
 //          subscription, default 5 = the product default), --users N (e2e, default 500),
 //          --connections C (SCIM client, default 32), --verify-every K (default 10), --note TEXT,
-//          --out FILE.
+//          --out FILE, --profile DIR (CPU-profile the child apps: DIR/<app>-<pid>.cpuprofile, top
+//          frames in the results; bench/tools/cpu-top.ts prints them), --built (run the apps' built
+//          bundles, dist/apps/<app>/main.js, as production does; run `npm run build` first — npm run bench does).
+// The RSS of each child app is sampled every second: max, and steady (median after the first quarter of the load).
 // BENCH_DATABASE_URL overrides the database (default: DATABASE_URL's server, database idsync_bench_webhooks).
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -52,6 +55,8 @@ import { TOPICS, topicName } from '@idsync/contracts';
 import { EnvelopeCipher } from '@idsync/crypto';
 import { startAppProcess, stopAllAppProcesses, type AppProcess } from '../test/support/app-process';
 import { summarize, type LatencySummary } from './load';
+import { topFrames } from './tools/cpu-top';
+import { builtApp, profileEnv, RssSampler } from './tools/procs';
 import { benchDatabaseUrl, benchKafka, freshBenchDatabase, ScimWriter, type BenchKafka } from './support';
 
 type Mode = 'e2e' | 'fanout';
@@ -78,10 +83,12 @@ interface Options {
   verifyEvery: number;
   note: string;
   out?: string;
+  profile?: string;
+  built: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { mode: 'e2e', rate: 200, seconds: 30, subscriptions: 4, maxConcurrency: 5, users: 500, connections: 32, verifyEvery: 10, note: process.env.BENCH_NOTE ?? '' };
+  const o: Options = { mode: 'e2e', rate: 200, seconds: 30, subscriptions: 4, maxConcurrency: 5, users: 500, connections: 32, verifyEvery: 10, note: process.env.BENCH_NOTE ?? '', built: false };
   const num = (name: string, v: string | undefined) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} needs a positive number`);
@@ -102,6 +109,8 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--verify-every') o.verifyEvery = Math.round(num(a, argv[++i]));
     else if (a === '--note') o.note = argv[++i] ?? '';
     else if (a === '--out') o.out = argv[++i];
+    else if (a === '--profile') o.profile = argv[++i];
+    else if (a === '--built') o.built = true;
     else throw new Error(`unknown option ${a}`);
   }
   if (o.subscriptions > 50) throw new Error('--subscriptions is at most 50');
@@ -325,6 +334,7 @@ async function main(): Promise<void> {
 
     // webhook-delivery first: it creates the topics (KafkaTopicsInitializer) in both modes.
     const webhooks = await startAppProcess({
+      script: builtApp(opts.built, 'webhook-delivery'),
       app: 'webhook-delivery',
       env: {
         ...common,
@@ -334,14 +344,15 @@ async function main(): Promise<void> {
         ENCRYPTION_ACTIVE_KEY_ID: 'bench',
         WEBHOOK_ALLOW_HTTP: 'true',
         WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32',
+        ...profileEnv(opts.profile, 'webhook-delivery'),
       },
     });
     started.push(webhooks);
     let gateway: AppProcess | undefined;
     if (opts.mode === 'e2e') {
-      gateway = await startAppProcess({ app: 'scim-gateway', env: { ...common, ADMIN_API_TOKEN: adminToken } });
+      gateway = await startAppProcess({ script: builtApp(opts.built, 'scim-gateway'), app: 'scim-gateway', env: { ...common, ADMIN_API_TOKEN: adminToken, ...profileEnv(opts.profile, 'scim-gateway') } });
       started.push(gateway);
-      started.push(await startAppProcess({ app: 'sync-worker', env: { ...common, WORKER_GROUP_ID: `${prefix}-worker` } }));
+      started.push(await startAppProcess({ script: builtApp(opts.built, 'sync-worker'), app: 'sync-worker', env: { ...common, WORKER_GROUP_ID: `${prefix}-worker`, ...profileEnv(opts.profile, 'sync-worker') } }));
     }
     log(`started ${started.map((p) => `${p.name} pid ${p.pid}`).join(', ')}`);
 
@@ -424,6 +435,7 @@ async function main(): Promise<void> {
     let firstFailure: string | undefined;
     const samples: Sample[] = [];
     const start = performance.now();
+    const rss = new RssSampler(started.map((p) => ({ name: p.name, pid: p.pid })));
     const awaiting = () => offered.reduce((n, o) => n + Math.max(0, opts.subscriptions - rcv.deliveriesOf(o.key)), 0);
     let sampling = false;
     sampleTimer = setInterval(() => {
@@ -490,6 +502,7 @@ async function main(): Promise<void> {
     }
     await Promise.all(pending);
     const loadMs = performance.now() - start;
+    const rssByApp = rss.stop(start + loadMs / 4, start + loadMs);
     const expected = offered.length * opts.subscriptions;
     log(`offered ${total} ${opts.mode === 'e2e' ? 'SCIM writes' : 'events'} in ${Math.round(loadMs)} ms (${failures} failed); waiting for ${expected} deliveries`);
     const drainStart = performance.now();
@@ -560,12 +573,17 @@ async function main(): Promise<void> {
         meanPendingDeliveriesDuringLoad: round(avg(loadSamples.map((s) => s.pendingDeliveries))),
         maxOutboxUnpublished: opts.mode === 'e2e' ? Math.max(0, ...samples.map((s) => s.outboxUnpublished ?? 0)) : null,
         maxAwaitingDelivery: Math.max(0, ...samples.map((s) => s.awaitingDelivery)),
+        atStart: loadSamples[0],
+        atEnd: loadSamples[loadSamples.length - 1],
         samples,
       },
+      rssMb: rssByApp,
+      profiles: opts.profile ? await stopAndReadProfiles(opts.profile, started) : undefined,
       subscriptions: subscriptions.map((s) => s.id),
       note: opts.note,
     };
     printTable(result.mode, result.load, result.deliveries, result.backlog);
+    process.stdout.write(`RSS (MB): ${Object.entries(rssByApp).map(([n, r]) => `${n} max ${r.maxMb}, steady ${r.steadyMb}`).join('; ')}\n`);
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     const out = opts.out ?? path.join(RESULTS_DIR, `${result.date.slice(0, 10)}-webhooks${opts.mode === 'fanout' ? '-fanout' : ''}.json`);
     fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
@@ -584,6 +602,18 @@ async function main(): Promise<void> {
     await receiver?.close().catch(() => undefined);
     await kafka?.stop();
   }
+}
+
+/** Stops the apps (each writes its profile on SIGTERM) and summarises their profiles: top self-time frames. */
+async function stopAndReadProfiles(dir: string, apps: AppProcess[]): Promise<Record<string, ReturnType<typeof topFrames> & { file: string }>> {
+  const pids = new Map(apps.map((p) => [p.pid, p.name]));
+  await stopAllAppProcesses();
+  const out: Record<string, ReturnType<typeof topFrames> & { file: string }> = {};
+  for (const f of fs.readdirSync(dir)) {
+    const name = pids.get(Number(/-(\d+)\.cpuprofile$/.exec(f)?.[1]));
+    if (name) out[name] = { ...topFrames(path.join(dir, f), 15), file: path.join(dir, f) };
+  }
+  return out;
 }
 
 function printTable(
