@@ -102,6 +102,16 @@ describe('token brute force: scim-gateway', () => {
     assert.ok(Number(res.headers.get('retry-after')) >= 1);
     assert.equal(((await res.json()) as { statusCode: number }).statusCode, 429);
   });
+
+  it('answers 503 + Retry-After (not 500) when the admin-token lookup cannot reach the database', async () => {
+    const client = { 'x-forwarded-for': '192.0.2.99' }; // an address the guesses above did not throttle
+    const res = await withDatabaseDown(gw.db.url, () => fetch(`${gw.url}/admin/tenants`, { headers: { authorization: 'Bearer idsa_some-token-that-needs-a-lookup', ...client } }));
+    const text = await res.text();
+    assert.equal(res.status, 503, text);
+    assert.ok(Number(res.headers.get('retry-after')) >= 1, 'Retry-After');
+    assert.doesNotMatch(text, /ALLOW_CONNECTIONS|accepting connections|terminat|QueryFailedError|at .+\(/i);
+    await waitFor(async () => (await fetch(`${gw.url}/admin/tenants`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...client } })).status === 200, { what: 'the admin API back' });
+  });
 });
 
 describe('admin tokens at webhook-delivery: brute force and a database outage', () => {

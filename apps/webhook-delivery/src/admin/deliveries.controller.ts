@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseGuards, UseInterceptors, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseFilters, UseGuards, UseInterceptors, UsePipes, ValidationPipe } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ReplayDeliveryCommand } from '../delivery/commands/replay-delivery.command';
@@ -9,6 +9,7 @@ import { ListDeliveriesQuery } from '../delivery/queries/list-deliveries.query';
 import { AdminApiGuard, AdminAuditInterceptor, AdminScope, HttpErrorBody, OPENAPI_ADMIN_AUTH } from '@idsync/platform';
 import { DeliveryResponse, DeliveryWithAttemptsResponse } from './dto/admin-responses.dto';
 import { ListDeliveriesQueryDto } from './dto/delivery.query.dto';
+import { AdminExceptionFilter } from './admin-exception.filter';
 import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
 
 /** /admin/deliveries: the delivery records, their attempt log, and replay. */
@@ -20,6 +21,7 @@ import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
 @ApiResponse({ status: 404, description: "Not found (or another tenant's)", type: HttpErrorBody })
 @Controller('admin/deliveries')
 @UseGuards(AdminApiGuard)
+@UseFilters(AdminExceptionFilter)
 @UseInterceptors(AdminAuditInterceptor)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class DeliveriesController {

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards, UseInterceptors, UsePipes, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseFilters, UseGuards, UseInterceptors, UsePipes, ValidationPipe } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { WebhookConfig } from '../config/webhook.config';
@@ -19,6 +19,7 @@ import { AdminApiGuard, AdminAuditInterceptor, AdminScope, HttpErrorBody, OPENAP
 import { CreatedSubscriptionResponse, RecoverResultResponse, ResyncResultResponse, RotatedSecretResponse, SubscriptionResponse } from './dto/admin-responses.dto';
 import { RecoverQueryDto } from './dto/delivery.query.dto';
 import { CreateSubscriptionDto, RotateSecretDto, UpdateSubscriptionDto } from './dto/subscription.dto';
+import { AdminExceptionFilter } from './admin-exception.filter';
 import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
 
 /** /admin/subscriptions: a tenant's webhook endpoints. Plain JSON, behind admin tokens with roles (AdminApiGuard). */
@@ -30,6 +31,7 @@ import { TenantScopeQueryDto } from './dto/tenant-scope.query.dto';
 @ApiResponse({ status: 404, description: "Not found (or another tenant's)", type: HttpErrorBody })
 @Controller('admin/subscriptions')
 @UseGuards(AdminApiGuard)
+@UseFilters(AdminExceptionFilter)
 @UseInterceptors(AdminAuditInterceptor)
 @UsePipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
 export class SubscriptionsController {

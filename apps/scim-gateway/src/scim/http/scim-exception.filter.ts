@@ -33,6 +33,13 @@ export class ScimExceptionFilter implements ExceptionFilter {
       res.status(exception.getStatus()).json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
       return;
     }
+    if (isDatabaseUnavailable(exception)) {
+      // The admin API and hooks, like SCIM: a database outage is retryable, not an internal error.
+      this.logger.warn({ err: exception }, 'database unavailable; answered 503');
+      res.setHeader('Retry-After', '5');
+      res.status(503).json({ statusCode: 503, message: 'The service is temporarily unavailable; retry after the number of seconds in Retry-After' });
+      return;
+    }
     const errorId = randomUUID();
     this.logger.error({ errorId, err: exception }, 'unexpected error');
     res.status(500).json({ statusCode: 500, message: `Internal error (errorId ${errorId})` });

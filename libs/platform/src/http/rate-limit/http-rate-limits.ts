@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Application, NextFunction, Request, Response } from 'express';
 import type { BaseAppConfig } from '../../config/base-config';
 import { rateLimitedRequests } from './rate-limit-metrics';
-import { FailureThrottle, TokenBucketLimiter } from './token-bucket';
+import { BoundedKeyMap, FailureThrottle, TokenBucketLimiter } from './token-bucket';
 
 const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -127,19 +127,19 @@ export function installHttpRateLimits(app: INestApplication, config: BaseAppConf
   });
 }
 
-/** Keys seen within a TTL, least recently seen dropped past maxKeys. */
+/** Keys seen within a TTL, at most ~maxKeys of them (least recently seen dropped). */
 class RecentKeys {
-  private readonly seen = new Map<string, number>();
+  private readonly seen: BoundedKeyMap<number>;
 
   constructor(
     private readonly ttlMs: number,
-    private readonly maxKeys: number,
-  ) {}
+    maxKeys: number,
+  ) {
+    this.seen = new BoundedKeyMap(maxKeys);
+  }
 
   take(key: string, now = Date.now()): void {
-    this.seen.delete(key);
     this.seen.set(key, now + this.ttlMs);
-    while (this.seen.size > this.maxKeys) this.seen.delete(this.seen.keys().next().value as string);
   }
 
   has(key: string, now = Date.now()): boolean {
