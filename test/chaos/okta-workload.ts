@@ -135,6 +135,8 @@ export interface OktaWorkloadOptions {
 }
 
 const RETRIABLE = new Set([429, 500, 502, 503, 504]);
+/** Ended without a definite answer (none at all, or still 429/5xx after every attempt): the tally's "gave up". */
+const gaveUp = (res: { status: number }) => res.status === 0 || RETRIABLE.has(res.status);
 
 export class OktaWorkload {
   readonly accepted: AcceptedWrite[] = [];
@@ -264,7 +266,8 @@ export class OktaWorkload {
         // legitimate new create.)
         this.resent('user.create');
         const again = await this.send(m.tenant, 'POST', '/Users', body);
-        if (again.status !== 409) this.unexpected(`re-sent user create answered ${again.status}`);
+        // No answer at all (counted as given up, like any request) is not a wrong answer.
+        if (again.status !== 409 && !gaveUp(again)) this.unexpected(`re-sent user create answered ${again.status}`);
         if (!(await adopt())) this.unexpected(`${userName} created, but the filter finds nothing`);
       } else m.users.set(id, { id, userName, externalId, active: true });
     } else if (res.status === 409) {
@@ -321,7 +324,7 @@ export class OktaWorkload {
         if (res.status === 204 && this.random.chance(this.opts.resendProbability)) {
           this.resent('user.delete');
           const again = await this.send(m.tenant, 'DELETE', `/Users/${u.id}`);
-          if (again.status !== 404) this.unexpected(`re-sent delete answered ${again.status}`);
+          if (again.status !== 404 && !gaveUp(again)) this.unexpected(`re-sent delete answered ${again.status}`);
         }
       } else this.unexpected(`delete user answered ${res.status}`);
     } finally {
@@ -430,7 +433,7 @@ export class OktaWorkload {
         this.resent(op);
         const again = await this.send(m.tenant, method, path, body);
         if (again.status === 200) this.accept(m, { resourceType: type, resourceId: id, version: versionOf(again.etag), operation: op, resent: true });
-        else if (!(op === 'group.member.remove' && again.status === 400)) this.unexpected(`re-sent ${op} answered ${again.status}`);
+        else if (!(op === 'group.member.remove' && again.status === 400) && !gaveUp(again)) this.unexpected(`re-sent ${op} answered ${again.status}`);
       }
       return true;
     } finally {
