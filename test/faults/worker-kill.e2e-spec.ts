@@ -26,7 +26,7 @@ const WRITES = 150; // 20 creates + 130 PATCHes, one change (and one public even
 const PATCH_PACE_MS = 350; // the PATCHes span ~45 s: the stream keeps coming across the kills
 const MIN_KILLS = 2;
 const MAX_KILLS = 3;
-const PARTITIONS_CONCURRENCY = 3; // WORKER_PARTITIONS_CONCURRENCY: at most this many records in flight at a kill
+const PARTITIONS_CONCURRENCY = 6; // WORKER_PARTITIONS_CONCURRENCY (set below): at most this many records in flight at a kill
 
 interface KillReport {
   kill: number;
@@ -68,7 +68,7 @@ describe('sync-worker SIGKILLed between effect and offset commit', () => {
     changesTopic = topicName(TOPICS.scimChanges, prefix);
     const env = { DATABASE_URL: db.url, KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix };
     gateway = await startAppProcess({ app: 'scim-gateway', name: 'gateway', env: { ...env, ADMIN_API_TOKEN: ADMIN_TOKEN } });
-    worker = await startAppProcess({ app: 'sync-worker', name: 'worker', env: { ...env, WORKER_GROUP_ID: groupId } });
+    worker = await startAppProcess({ app: 'sync-worker', name: 'worker', env: { ...env, WORKER_GROUP_ID: groupId, WORKER_PARTITIONS_CONCURRENCY: String(PARTITIONS_CONCURRENCY) } });
     reader = new OutputTopicsReader(new Kafka({ clientId: `${prefix}-test`, brokers: [brokers], logLevel: logLevel.NOTHING }), prefix);
     await reader.start();
     changes = await new TopicCollector(brokers, changesTopic).start();

@@ -30,7 +30,7 @@ const MEMBER_OPS_PER_GROUP = 15; // 10 adds, 5 removes
 const WRITES = 300; // 30 user creates + 4 group creates (2 members each) + 60 member changes + 206 user PATCHes
 const PACE_MS = 120; // the paced part spans ~32 s, across the kills and rebalances
 const PARTITIONS = 6;
-const PARTITIONS_CONCURRENCY = 3; // WORKER_PARTITIONS_CONCURRENCY
+const PARTITIONS_CONCURRENCY = 3; // WORKER_PARTITIONS_CONCURRENCY, set explicitly below
 
 type Op = { kind: 'patch'; user: number } | { kind: 'add' | 'remove'; group: number; user: number };
 
@@ -61,7 +61,7 @@ describe('two relays and two workers on 6 partitions', () => {
     changesTopic = topicName(TOPICS.scimChanges, prefix);
     const env = { DATABASE_URL: db.url, KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix };
     const gatewayEnv = { ...env, ADMIN_API_TOKEN: ADMIN_TOKEN };
-    const workerEnv = { ...env, WORKER_GROUP_ID: groupId };
+    const workerEnv = { ...env, WORKER_GROUP_ID: groupId, WORKER_PARTITIONS_CONCURRENCY: String(PARTITIONS_CONCURRENCY) };
     // The first gateway migrates the fresh database and creates the topics; the rest start together.
     gwA = await startAppProcess({ app: 'scim-gateway', name: 'gw-a', env: gatewayEnv, startTimeoutMs: 90_000 });
     [gwB, wA, wB] = await Promise.all([

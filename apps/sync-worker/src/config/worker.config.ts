@@ -31,7 +31,7 @@ export class WorkerConfig extends BaseAppConfig {
   @IsInt()
   @Min(1)
   @Max(64)
-  WORKER_PARTITIONS_CONCURRENCY = 3;
+  WORKER_PARTITIONS_CONCURRENCY = 6;
 
   /**
    * How long the dedupe ledger remembers a processed change. Must exceed the retention of

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Message, Producer } from 'kafkajs';
-import { createKafkaClient } from '@idsync/platform';
+import { createKafkaClient, GroupCommit } from '@idsync/platform';
 import { WorkerConfig } from '../config/worker.config';
 
 export interface TopicMessages {
@@ -12,18 +12,37 @@ export interface TopicMessages {
  * The worker's one producer: idempotent (no duplicates from its own retries), acks=all, one
  * request in flight (order kept across retries). Everything one input yields goes out in one
  * sendBatch, so an input's events and state records are published together or the call fails.
+ * The batches of inputs in flight at the same moment (concurrent partitions) share one produce
+ * request (group commit): with one request in flight, a request per input would serialise every
+ * partition behind one acks=all round trip each. A failed request fails every input in it; each
+ * retries (same event ids, consumers dedupe), as before.
  */
 @Injectable()
 export class WorkerProducer implements OnApplicationShutdown {
   private producer: Producer | undefined;
   private connecting: Promise<Producer> | undefined;
   private closed = false;
+  private readonly requests = new GroupCommit<TopicMessages[], void>((batches) => this.sendMerged(batches), { isolateFailures: false });
 
   constructor(private readonly config: WorkerConfig) {}
 
-  async sendBatch(topicMessages: TopicMessages[]): Promise<void> {
+  sendBatch(topicMessages: TopicMessages[]): Promise<void> {
+    return this.requests.submit(topicMessages);
+  }
+
+  /** One request for several inputs' batches; each topic's messages keep the inputs' order. */
+  private async sendMerged(batches: TopicMessages[][]): Promise<void[]> {
     const producer = await this.connected();
-    await producer.sendBatch({ topicMessages, acks: -1 });
+    const byTopic = new Map<string, Message[]>();
+    for (const batch of batches) {
+      for (const { topic, messages } of batch) {
+        const list = byTopic.get(topic);
+        if (list) list.push(...messages);
+        else byTopic.set(topic, [...messages]);
+      }
+    }
+    await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), acks: -1 });
+    return batches.map(() => undefined);
   }
 
   /** Runs after Nest has stopped the consumer (and awaited its in-flight record). */
