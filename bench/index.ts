@@ -63,19 +63,25 @@ function backlogText(r: Json, awaitingKey: string): string {
   return `backlog ${String(a ?? '?')} → ${String(b ?? '?')}${get(r, 'backlog.grew') === true ? ' (grew)' : ''}`;
 }
 
-/** Generic lines for a SCIM results file: whatever "target" verdicts it states. */
+/**
+ * Generic lines for a SCIM results file: every object in it with a boolean `met` is a verdict; its
+ * `requirement` (or `what`) names the target and its other scalar fields are the figures.
+ */
 function scimTargets(label: string): (r: Json) => Target[] {
   return (r) => {
     const found: Target[] = [];
-    const visit = (v: unknown, p: string, depth: number) => {
-      if (!v || typeof v !== 'object' || depth > 4) return;
-      for (const [k, x] of Object.entries(v as Json)) {
-        if (/^(target|targets|verdict)$/i.test(k) && x && typeof x === 'object' && !Array.isArray(x)) {
-          const t = x as Json;
-          if (typeof t.met === 'boolean') found.push({ what: `${label}: ${String(t.what ?? t.description ?? p + k)}`, measured: String(t.measured ?? ''), met: t.met });
-          else for (const [tk, tv] of Object.entries(t)) if (typeof tv === 'boolean') found.push({ what: `${label}: ${tk}`, measured: '', met: tv });
-        } else visit(x, `${p}${k}.`, depth + 1);
+    const visit = (v: unknown, where: string, depth: number) => {
+      if (!v || typeof v !== 'object' || depth > 5) return;
+      if (!Array.isArray(v) && typeof (v as Json).met === 'boolean') {
+        const t = v as Json;
+        const figures = Object.entries(t)
+          .filter(([k, x]) => !['met', 'requirement', 'what'].includes(k) && ['number', 'string'].includes(typeof x))
+          .map(([k, x]) => `${k} ${String(x)}`)
+          .join(', ');
+        found.push({ what: `${label}: ${String(t.requirement ?? t.what ?? where)}`, measured: figures, met: t.met as boolean });
+        return;
       }
+      for (const [k, x] of Object.entries(v as Json)) visit(x, where ? `${where}.${k}` : k, depth + 1);
     };
     visit(r, '', 0);
     return found.length ? found : [{ what: label, measured: `see ${String(r.__file ?? '')}`, met: null }];
