@@ -30,8 +30,13 @@ export class OutboxWriter {
         const b = i * 6;
         return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}::jsonb, $${b + 5}::jsonb, $${b + 6}::jsonb)`;
       });
-      await manager.query(`INSERT INTO outbox (tenant_id, topic, message_key, payload, headers, trace_context) VALUES ${rows.join(', ')}`, values);
-      await manager.query(`SELECT pg_notify($1, '')`, [OUTBOX_CHANNEL]);
+      // One round trip: the INSERT runs as a data-modifying CTE (always executed) beside the NOTIFY.
+      values.push(OUTBOX_CHANNEL);
+      await manager.query(
+        `WITH rows AS (INSERT INTO outbox (tenant_id, topic, message_key, payload, headers, trace_context) VALUES ${rows.join(', ')} RETURNING 1)
+         SELECT pg_notify($${values.length}, '') FROM (SELECT count(*) FROM rows) AS c`,
+        values,
+      );
     });
   }
 }
