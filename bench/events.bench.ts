@@ -39,7 +39,7 @@ import { TOPICS, topicName } from '@idsync/contracts';
 import { startAppProcess, stopAllAppProcesses, type AppProcess } from '../test/support/app-process';
 import { summarize, type LatencySummary } from './load';
 import { topFrames } from './tools/cpu-top';
-import { builtApp, profileEnv, RssSampler } from './tools/procs';
+import { builtApp, heapStats, profileEnv, RssSampler } from './tools/procs';
 import { benchDatabaseUrl, benchKafka, freshBenchDatabase, ScimWriter, type BenchKafka, versionOf } from './support';
 
 
@@ -278,6 +278,7 @@ async function main(): Promise<void> {
     await Promise.all(pending);
     const loadMs = performance.now() - start;
     const rssByApp = rss.stop(start + loadMs / 4, start + loadMs);
+    for (const p of [gateway, worker]) if (rssByApp[p.name]) Object.assign(rssByApp[p.name], { heapAtEndOfLoad: await heapStats(p.url) });
     log(`offered ${total} writes in ${Math.round(loadMs)} ms (${failures} failed); waiting for the events`);
     const drainStart = performance.now();
     const drainDeadline = Date.now() + 120_000;

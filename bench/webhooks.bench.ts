@@ -56,7 +56,7 @@ import { EnvelopeCipher } from '@idsync/crypto';
 import { startAppProcess, stopAllAppProcesses, type AppProcess } from '../test/support/app-process';
 import { summarize, type LatencySummary } from './load';
 import { topFrames } from './tools/cpu-top';
-import { builtApp, profileEnv, RssSampler } from './tools/procs';
+import { builtApp, heapStats, profileEnv, RssSampler } from './tools/procs';
 import { benchDatabaseUrl, benchKafka, freshBenchDatabase, ScimWriter, type BenchKafka } from './support';
 
 type Mode = 'e2e' | 'fanout';
@@ -503,6 +503,7 @@ async function main(): Promise<void> {
     await Promise.all(pending);
     const loadMs = performance.now() - start;
     const rssByApp = rss.stop(start + loadMs / 4, start + loadMs);
+    for (const p of started) if (rssByApp[p.name]) Object.assign(rssByApp[p.name], { heapAtEndOfLoad: await heapStats(p.url) });
     const expected = offered.length * opts.subscriptions;
     log(`offered ${total} ${opts.mode === 'e2e' ? 'SCIM writes' : 'events'} in ${Math.round(loadMs)} ms (${failures} failed); waiting for ${expected} deliveries`);
     const drainStart = performance.now();

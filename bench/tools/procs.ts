@@ -14,11 +14,16 @@ export function builtApp(built: boolean, app: string): string | undefined {
   return file;
 }
 
-/** Env of a child app that writes `<dir>/<label>-<pid>.cpuprofile` when it is stopped (SIGTERM). */
+/**
+ * Env of a child app: with `dir`, it writes `<dir>/<label>-<pid>.cpuprofile` when it is stopped
+ * (SIGTERM); BENCH_APP_NODE_OPTIONS adds Node options (e.g. heap settings) to every app.
+ */
 export function profileEnv(dir: string | undefined, label: string): Record<string, string> {
-  if (!dir) return {};
-  const existing = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
-  return { NODE_OPTIONS: `${existing}--require ${PRELOAD}`, BENCH_PROFILE_DIR: path.resolve(dir), BENCH_PROFILE_LABEL: label };
+  const options = [process.env.NODE_OPTIONS, process.env.BENCH_APP_NODE_OPTIONS, dir ? `--require ${PRELOAD}` : undefined].filter(Boolean).join(' ');
+  return {
+    ...(options ? { NODE_OPTIONS: options } : {}),
+    ...(dir ? { BENCH_PROFILE_DIR: path.resolve(dir), BENCH_PROFILE_LABEL: label } : {}),
+  };
 }
 
 function rssMb(pid: number): number | undefined {
@@ -71,5 +76,19 @@ export class RssSampler {
       out[name] = { maxMb: Math.max(...s.map((x) => x.mb)), steadyMb: steady, samples: s.length };
     }
     return out;
+  }
+}
+
+/** V8 heap figures of an app from its Prometheus /metrics (MB), to tell heap from the rest of its RSS. */
+export async function heapStats(baseUrl: string): Promise<Record<string, number> | undefined> {
+  try {
+    const text = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const metric = (name: string) => {
+      const m = new RegExp(`^idsync_${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+      return m ? Math.round(Number(m[1]) / 104857.6) / 10 : NaN;
+    };
+    return { heapUsedMb: metric('nodejs_heap_size_used_bytes'), heapTotalMb: metric('nodejs_heap_size_total_bytes'), externalMb: metric('nodejs_external_memory_bytes') };
+  } catch {
+    return undefined;
   }
 }
