@@ -1,6 +1,7 @@
 // Preloaded into the gateway by the SCIM benches' --cpu-prof (NODE_OPTIONS="--require …"; node
-// refuses --cpu-prof itself in NODE_OPTIONS). The V8 sampling profiler starts on SIGUSR2 — the bench
-// sends it once set-up is done, so start-up and data loading stay out of the profile — and
+// refuses --cpu-prof itself in NODE_OPTIONS). The V8 sampling profiler starts on SIGWINCH — the bench
+// sends it once set-up is done, so start-up and data loading stay out of the profile; not SIGUSR2,
+// on which Nest's enableShutdownHooks() shuts the app down, and SIGWINCH is ignored without us — and
 // <IDSYNC_CPU_PROF_DIR>/<pid>.cpuprofile is written on SIGTERM or exit. A same-thread inspector
 // session answers synchronously, so stopping the profiler inside an 'exit' handler works.
 const inspector = require('node:inspector');
@@ -13,7 +14,7 @@ if (dir) {
   session.connect();
   session.post('Profiler.enable');
   let state = 'idle';
-  process.on('SIGUSR2', () => {
+  process.on('SIGWINCH', () => {
     if (state !== 'idle') return;
     state = 'profiling';
     session.post('Profiler.start');

@@ -64,7 +64,7 @@ export async function startScimStack(opts: ScimStackOptions): Promise<ScimStack>
     await prepareDb;
     const prefix = `${opts.name}-${randomBytes(3).toString('hex')}`;
     const adminToken = randomBytes(16).toString('hex');
-    const common = { DATABASE_URL: dbUrl, KAFKA_BROKERS: kafka.brokers, KAFKA_TOPIC_PREFIX: prefix, NODE_ENV: 'production', LOG_LEVEL: 'warn' };
+    const common = { DATABASE_URL: dbUrl, KAFKA_BROKERS: kafka.brokers, KAFKA_TOPIC_PREFIX: prefix, NODE_ENV: 'production', LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn' };
     let profileDir: string | undefined;
     const nodeOptions: Record<string, string> = {};
     if (opts.cpuProfDir) {
@@ -104,7 +104,7 @@ export async function startScimStack(opts: ScimStackOptions): Promise<ScimStack>
       tenantId: tenant.id,
       token: token.token,
       startProfiling: () => {
-        if (profileDir && gateway.pid !== undefined) process.kill(gateway.pid, 'SIGUSR2');
+        if (profileDir && gateway.pid !== undefined) process.kill(gateway.pid, 'SIGWINCH');
       },
       stop: async () => {
         await stopAllAppProcesses();

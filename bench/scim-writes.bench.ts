@@ -110,10 +110,13 @@ async function writesScenario(stack: ScimStack, opts: Options) {
     }),
     check: (status: number) => status === 200,
   };
-  const runs: Array<{ operation: string; run: string; result: LoadResult }> = [];
+  const runs: Array<{ operation: string; run: string; result: LoadResult; waits?: WaitSample }> = [];
   const run = async (operation: string, name: string, p: Promise<LoadResult>) => {
+    const sampler = name === 'saturation' ? await WaitSampler.start(stack.dbUrl) : undefined;
     const result = await p;
-    runs.push({ operation, run: name, result });
+    const waits = await sampler?.stop();
+    runs.push({ operation, run: name, result, waits });
+    if (waits) log(`${operation} ${name}: database sessions of this run, average per sample: ${formatWaits(waits)}`);
     log(`${operation} ${name}: ${result.throughputPerSec}/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ${result.failures} failed${result.firstFailure ? ` (${result.firstFailure})` : ''}`);
   };
   log(`POST /Users: latency run (concurrency 1, ${opts.latencyRequests} requests)`);
@@ -132,6 +135,7 @@ async function writesScenario(stack: ScimStack, opts: Options) {
   for (const r of runs) out.push(line([r.operation, r.run, r.result.concurrency, r.result.requests, r.result.throughputPerSec, r.result.latencyMs.p50, r.result.latencyMs.p90, r.result.latencyMs.p99, r.result.latencyMs.max, r.result.failures]));
   const sat = (op: string) => runs.find((r) => r.operation === op && r.run === 'saturation')?.result.throughputPerSec ?? 0;
   out.push('', `target: POST and PATCH at least 1,000/s — POST ${sat('POST /Users')}/s, PATCH ${sat('PATCH /Users/{id}')}/s`);
+  for (const r of runs) if (r.waits) out.push(`${r.operation} saturation, database sessions (average per 100 ms sample): ${formatWaits(r.waits)}`);
   process.stdout.write(`\n${out.join('\n')}\n`);
   return {
     benchmark: 'scim-gateway writes (POST /Users, PATCH /Users/{id}; each a transaction with audit + outbox)',
@@ -142,10 +146,61 @@ async function writesScenario(stack: ScimStack, opts: Options) {
       patchBody: 'replace title of a uniformly random user created by the POST runs',
       gateway: 'default settings (DATABASE_POOL_SIZE 20: 15 concurrent writes, the rest queued); outbox relay publishing to Kafka in the same process; no sync-worker',
     },
-    runs: runs.map((r) => ({ operation: r.operation, run: r.run, ...r.result })),
+    runs: runs.map((r) => ({ operation: r.operation, run: r.run, ...r.result, ...(r.waits ? { databaseSessions: r.waits } : {}) })),
     target: { requirement: 'POST /Users and PATCH at least 1,000/s', postPerSec: sat('POST /Users'), patchPerSec: sat('PATCH /Users/{id}'), met: sat('POST /Users') >= 1000 && sat('PATCH /Users/{id}') >= 1000 },
   };
 }
+
+/** Average number of the gateway's database sessions per state / wait event, sampled every 100 ms. */
+type WaitSample = Record<string, number>;
+
+/**
+ * Samples pg_stat_activity during a saturation run: how many of the gateway's sessions were running
+ * (CPU), waiting for a lock (e.g. the tenant's audit chain head), for WAL/commit I/O, or idle in a
+ * transaction (waiting for the gateway's next statement) — what a write is waiting for.
+ */
+class WaitSampler {
+  private readonly totals = new Map<string, number>();
+  private samples = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private constructor(private readonly db: PgClient) {}
+
+  static async start(dbUrl: string): Promise<WaitSampler> {
+    const db = new PgClient({ connectionString: dbUrl, application_name: 'bench-wait-sampler' });
+    await db.connect();
+    const sampler = new WaitSampler(db);
+    sampler.timer = setInterval(() => void sampler.sample(), 100);
+    return sampler;
+  }
+
+  private async sample(): Promise<void> {
+    const { rows } = await this.db
+      .query<{ what: string; n: number }>(
+        `SELECT CASE WHEN state = 'active' AND wait_event IS NULL THEN 'active (cpu)'
+                     WHEN state = 'active' THEN 'wait ' || wait_event_type || ':' || wait_event
+                     ELSE state END AS what, count(*)::int AS n
+           FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'
+            AND application_name <> 'bench-wait-sampler' AND state <> 'idle' GROUP BY 1`,
+      )
+      .catch(() => ({ rows: [] as Array<{ what: string; n: number }> }));
+    this.samples++;
+    for (const r of rows) this.totals.set(r.what, (this.totals.get(r.what) ?? 0) + r.n);
+  }
+
+  async stop(): Promise<WaitSample> {
+    clearInterval(this.timer);
+    await this.db.end().catch(() => undefined);
+    const out: WaitSample = {};
+    for (const [what, n] of [...this.totals].sort((a, b) => b[1] - a[1])) out[what] = Math.round((n / Math.max(1, this.samples)) * 100) / 100;
+    return out;
+  }
+}
+
+const formatWaits = (w: WaitSample) =>
+  Object.entries(w)
+    .slice(0, 6)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
 
 // ---------------------------------------------------------------------------------------------
 // import: filter, then POST, per user (what Okta does on an initial push)
@@ -165,6 +220,7 @@ async function importScenario(stack: ScimStack, opts: Options) {
     failures++;
     firstFailure ??= what;
   };
+  const sampler = await WaitSampler.start(stack.dbUrl);
   const start = performance.now();
   const progress = setInterval(() => log(`import: ${done}/${opts.users} users after ${Math.round((performance.now() - start) / 1000)} s`), 10_000);
   try {
@@ -210,6 +266,7 @@ async function importScenario(stack: ScimStack, opts: Options) {
     await pool.close();
   }
   const wallMs = performance.now() - start;
+  const waits = await sampler.stop();
   const ok = (a: Float64Array) => a.filter((v) => v > 0);
   const summary = {
     users: opts.users,
@@ -222,6 +279,7 @@ async function importScenario(stack: ScimStack, opts: Options) {
     filterLatencyMs: summarize(ok(filterMs)),
     postLatencyMs: summarize(ok(postMs)),
     perUserLatencyMs: summarize(ok(userMs)),
+    databaseSessions: waits,
   };
   const row = (name: string, s: LatencySummary) => `${name.padEnd(28)}${[s.p50, s.p90, s.p99, s.max].map((v) => String(v).padStart(10)).join('')}`;
   process.stdout.write(
@@ -232,6 +290,7 @@ async function importScenario(stack: ScimStack, opts: Options) {
       row('GET ?filter=userName eq', summary.filterLatencyMs),
       row('POST /Users', summary.postLatencyMs),
       row('per user (both)', summary.perUserLatencyMs),
+      `database sessions (average per 100 ms sample): ${formatWaits(waits)}`,
       `target: 100,000 users in under 3 min (${opts.users === 100_000 ? (wallMs < 180_000 ? 'met' : 'NOT met') : `this run: ${opts.users} users; at this rate 100,000 take ${Math.round(100_000 / Math.max(0.001, summary.usersPerSec))} s`})`,
       '',
     ].join('\n'),
@@ -303,11 +362,17 @@ async function fanoutScenario(stack: ScimStack, opts: Options) {
     });
     log(`PATCH /Groups/${group.id}: adding ${opts.members} members in one request (${Math.round(body.length / 1024)} KiB)`);
     const t0 = performance.now();
-    const res = await fetch(`${stack.gateway.url}/scim/v2/Groups/${group.id}`, { method: 'PATCH', headers: auth, body });
-    const resText = await res.text();
+    // A fresh connection: a pooled one idle past the server's keep-alive timeout may be reset under it.
+    const client = new Pool(stack.gateway.url, { connections: 1 });
+    const res = await client.request({ method: 'PATCH', path: `/scim/v2/Groups/${group.id}`, headers: auth, body }).catch((err: unknown) => {
+      throw new Error(`PATCH /Groups failed after ${Math.round(performance.now() - t0)} ms: ${String(err)}\ngateway output (tail):\n${stack.gateway.stderr().slice(-3000)}`, { cause: err });
+    });
+    const resText = await res.body.text();
     const httpMs = performance.now() - t0;
-    if (res.status !== 200 && res.status !== 204) throw new Error(`PATCH /Groups: ${res.status} ${resText.slice(0, 300)}`);
-    log(`PATCH answered ${res.status} in ${Math.round(httpMs)} ms (${Math.round(resText.length / 1024)} KiB); waiting for ${opts.members} member.added events`);
+    await client.close();
+    const status = res.statusCode;
+    if (status !== 200 && status !== 204) throw new Error(`PATCH /Groups: ${status} ${resText.slice(0, 300)}`);
+    log(`PATCH answered ${status} in ${Math.round(httpMs)} ms (${Math.round(resText.length / 1024)} KiB); waiting for ${opts.members} member.added events`);
 
     const stored = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM scim_group_members WHERE group_id = $1', [group.id])).rows[0].n;
     const outboxRow = (
@@ -335,7 +400,7 @@ async function fanoutScenario(stack: ScimStack, opts: Options) {
     ).rows[0];
     const result = {
       members: opts.members,
-      httpStatus: res.status,
+      httpStatus: status,
       httpMs: Math.round(httpMs),
       requestKiB: Math.round(body.length / 1024),
       responseKiB: Math.round(resText.length / 1024),
@@ -352,7 +417,7 @@ async function fanoutScenario(stack: ScimStack, opts: Options) {
     process.stdout.write(
       [
         '',
-        `group fan-out: one PATCH adding ${opts.members} members → HTTP ${res.status} in ${result.httpMs} ms (request ${result.requestKiB} KiB, response ${result.responseKiB} KiB), ${stored} membership rows`,
+        `group fan-out: one PATCH adding ${opts.members} members → HTTP ${status} in ${result.httpMs} ms (request ${result.requestKiB} KiB, response ${result.responseKiB} KiB), ${stored} membership rows`,
         `change record ${result.changeRecordBytes ?? '?'} bytes, published to Kafka: ${result.changeRecordPublished}`,
         `member.added events on the public topic: ${memberAdded.size}/${opts.members}${result.patchToLastEventMs !== null ? `, first after ${result.patchToFirstEventMs} ms, last after ${result.patchToLastEventMs} ms` : ''}`,
         `target: completed in under 5 s with one event per member — ${result.httpMs < 5000 ? 'HTTP under 5 s' : 'HTTP NOT under 5 s'}, ${allEvents ? 'every member event arrived' : 'events MISSING'}`,

@@ -21,8 +21,11 @@
 //   --concurrency C      saturation-run connections (default 32)
 //   --duration S         saturation and fixed-rate run length in seconds (default 10)
 //   --latency-requests R requests of each concurrency-1 latency run (default 2000, capped at 20 s)
-//   --rate R[,R…]        offered rates (req/s) of the open-loop fixed-rate runs of GET by id and userName eq (default 200)
+//   --rate R[,R…]        extra offered rates (req/s) of open-loop fixed-rate runs of GET by id and userName eq
+//                        (always run: one at 50% of the saturation throughput just measured, issue #8's
+//                        point: at least 3,000 req/s with p99 under 20 ms there)
 //   --no-rate            skip the fixed-rate runs
+//   --cpu-prof DIR       profile the gateway during the measured runs (bench/scim-cpu-prof.cjs) and print its top frames
 //   --note TEXT          free text stored in the results (BENCH_NOTE), e.g. what else ran on the machine
 //   --out FILE           results file (default bench/results/<date>-scim[-<N>].json)
 // BENCH_DATABASE_URL overrides the database (default: DATABASE_URL's server, database idsync_bench).
@@ -44,6 +47,7 @@ import { ScimTokenService } from '../apps/scim-gateway/src/tenants/scim-token.se
 import { TenantService } from '../apps/scim-gateway/src/tenants/tenant.service';
 import { benchExternalId, benchUserBody, benchUserId, benchUserName, usersSelectParams, usersSelectSql } from './bench-users';
 import { runLoad, type LoadResult } from './load';
+import { printProfile, summarizeCpuProfile } from './scim-stack';
 import { benchDatabaseUrl } from './support';
 
 interface KafkaScript {
@@ -74,6 +78,7 @@ interface Options {
   latencyRequests: number;
   rates: number[];
   fixedRate: boolean;
+  cpuProfDir?: string;
   note: string;
   out?: string;
 }
@@ -84,7 +89,7 @@ function parseOptions(argv: string[]): Options {
     concurrency: 32,
     durationMs: 10_000,
     latencyRequests: 2_000,
-    rates: [200],
+    rates: [],
     fixedRate: true,
     note: process.env.BENCH_NOTE ?? '',
   };
@@ -101,6 +106,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--latency-requests') o.latencyRequests = num(a, argv[++i]);
     else if (a === '--rate') o.rates = (argv[++i] ?? '').split(',').map((r) => num(a, r));
     else if (a === '--no-rate') o.fixedRate = false;
+    else if (a === '--cpu-prof') o.cpuProfDir = argv[++i];
     else if (a === '--note') o.note = argv[++i] ?? '';
     else if (a === '--out') o.out = argv[++i];
     else throw new Error(`unknown option ${a}`);
@@ -406,6 +412,8 @@ interface ScenarioResult {
   latency: LoadResult;
   saturation: LoadResult;
   fixedRate?: LoadResult[];
+  /** The fixed-rate run offered at 50% of the measured saturation throughput. */
+  halfSaturation?: LoadResult;
 }
 
 function scenarios(tenantId: string): Scenario[] {
@@ -434,6 +442,18 @@ async function probe(url: string, token: string, tenantId: string, s: Scenario, 
 
 // ---------------------------------------------------------------------------------------------
 // Output
+
+/** Issue #8's read target, per scenario with a 50%-of-saturation run. */
+function halfSaturationLines(results: ScenarioResult[]): string {
+  return results
+    .filter((r) => r.halfSaturation)
+    .map((r) => {
+      const h = r.halfSaturation as LoadResult;
+      const met = h.throughputPerSec >= 3000 && h.latencyMs.p99 < 20;
+      return `issue #8: ${r.label}: saturation ${r.saturation.throughputPerSec} req/s; at 50% (${h.offeredRatePerSec} req/s offered) p99 ${h.latencyMs.p99} ms — target (>= 3,000 req/s there, p99 < 20 ms) ${met ? 'met' : 'NOT met'}\n`;
+    })
+    .join('');
+}
 
 const shellQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 
@@ -573,8 +593,17 @@ async function main(): Promise<void> {
 
     brokers = await kafkaReady;
     const port = await kafkaScript.freePort();
-    gateway = await startGatewayProcess({ DATABASE_URL: dbUrl, KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: 'bench' }, port);
-    log(`scim-gateway (pid ${gateway.child.pid}) ready at ${gateway.url} in ${gateway.startMs} ms`);
+    const profileDir = opts.cpuProfDir ? path.resolve(opts.cpuProfDir) : undefined;
+    const profileEnv: Record<string, string> = {};
+    if (profileDir) {
+      fs.mkdirSync(profileDir, { recursive: true });
+      profileEnv.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(ROOT, 'bench', 'scim-cpu-prof.cjs')}`.trim();
+      profileEnv.IDSYNC_CPU_PROF_DIR = profileDir;
+    }
+    gateway = await startGatewayProcess({ DATABASE_URL: dbUrl, KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: 'bench', ...profileEnv }, port);
+    const gatewayPid = gateway.child.pid;
+    log(`scim-gateway (pid ${gatewayPid}) ready at ${gateway.url} in ${gateway.startMs} ms`);
+    if (profileDir && gatewayPid !== undefined) process.kill(gatewayPid, 'SIGWINCH'); // start profiling now
 
     const headers = { authorization: `Bearer ${issued.token}`, accept: 'application/scim+json' };
     const results: ScenarioResult[] = [];
@@ -586,24 +615,32 @@ async function main(): Promise<void> {
       log(`${s.label}: saturation run (concurrency ${opts.concurrency}, ${opts.durationMs / 1000} s)`);
       const saturation = await runLoad({ ...base, concurrency: opts.concurrency, maxRequests: 5_000_000, durationMs: opts.durationMs, warmupRequests: 200 });
       const fixedRate: LoadResult[] = [];
-      for (const rate of opts.fixedRate && s.fixedRate ? opts.rates : []) {
-        log(`${s.label}: fixed-rate run (${rate} req/s offered, ${opts.durationMs / 1000} s)`);
-        fixedRate.push(await runLoad({ ...base, concurrency: 64, ratePerSec: rate, maxRequests: 5_000_000, durationMs: opts.durationMs, warmupRequests: 50 }));
+      let halfSaturation: LoadResult | undefined;
+      const half = Math.max(1, Math.round(saturation.throughputPerSec / 2));
+      for (const rate of opts.fixedRate && s.fixedRate ? [half, ...opts.rates] : []) {
+        log(`${s.label}: fixed-rate run (${rate} req/s offered${rate === half ? ': 50% of saturation' : ''}, ${opts.durationMs / 1000} s)`);
+        const r = await runLoad({ ...base, concurrency: 64, ratePerSec: rate, maxRequests: 5_000_000, durationMs: opts.durationMs, warmupRequests: 50 });
+        fixedRate.push(r);
+        halfSaturation ??= r;
       }
-      results.push({ key: s.key, label: s.label, latency, saturation, ...(fixedRate.length ? { fixedRate } : {}) });
+      results.push({ key: s.key, label: s.label, latency, saturation, ...(fixedRate.length ? { fixedRate, halfSaturation } : {}) });
       for (const r of [latency, saturation, ...fixedRate]) if (r.firstFailure) log(`  first failure: ${r.firstFailure}`);
     }
 
     const gatewayStartMs = gateway.startMs;
     await cleanup();
+    const profileFile = profileDir && gatewayPid !== undefined ? path.join(profileDir, `${gatewayPid}.cpuprofile`) : undefined;
+    const profile = profileFile && fs.existsSync(profileFile) ? summarizeCpuProfile(profileFile) : undefined;
 
     printTable(results, explains);
     const userName = results.find((r) => r.key === 'filter-userName');
     const median = userName?.latency.latencyMs.p50 ?? NaN;
     process.stdout.write(
       `\nissue #3: userName eq median ${median} ms with ${opts.users} users: ${median < 10 ? 'under' : 'NOT under'} 10 ms\n` +
+        halfSaturationLines(results) +
         `load: ${load.reused ? `reused (${opts.users} users already loaded)` : `${(load.totalMs / 1000).toFixed(1)} s (insert ${((load.insertMs ?? 0) / 1000).toFixed(1)} s, indexes ${((load.indexBuildMs ?? 0) / 1000).toFixed(1)} s, vacuum analyze ${((load.vacuumAnalyzeMs ?? 0) / 1000).toFixed(1)} s)`}\n`,
     );
+    if (profile) printProfile(profile);
 
     const cpus = os.cpus();
     const report = {
@@ -620,6 +657,7 @@ async function main(): Promise<void> {
         postgres: pgVersion,
         loadavgStart: loadavgStart.map((v) => Math.round(v * 100) / 100),
         loadavgEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
+        uptimeSeconds: Math.round(os.uptime()),
       },
       note: opts.note,
       setup: {
@@ -628,13 +666,26 @@ async function main(): Promise<void> {
         randomUsers: 'uniformly random existing user per request',
         latencyRun: `concurrency 1, ${opts.latencyRequests} requests after 100 warm-up`,
         saturationRun: `concurrency ${opts.concurrency}, ${opts.durationMs / 1000} s after 200 warm-up`,
-        fixedRateRun: opts.fixedRate ? `open loop (GET by id, userName eq), ${opts.rates.join(', ')} req/s offered, ${opts.durationMs / 1000} s, latency from scheduled send time` : 'skipped',
+        fixedRateRun: opts.fixedRate
+          ? `open loop (GET by id, userName eq), 50% of the measured saturation throughput${opts.rates.length ? ` and ${opts.rates.join(', ')} req/s` : ''} offered, ${opts.durationMs / 1000} s, latency from scheduled send time`
+          : 'skipped',
       },
       load,
       gatewayStartMs,
       explain: explains,
       scenarios: results,
       issue3: { requirement: 'userName eq median < 10 ms with 1,000,000 users', medianMs: median, met: median < 10 },
+      issue8: results
+        .filter((r) => r.halfSaturation)
+        .map((r) => ({
+          scenario: r.key,
+          requirement: 'at least 3,000 req/s with p99 under 20 ms at 50% of saturation',
+          saturationPerSec: r.saturation.throughputPerSec,
+          halfSaturationOfferedPerSec: r.halfSaturation?.offeredRatePerSec,
+          halfSaturationP99Ms: r.halfSaturation?.latencyMs.p99,
+          met: (r.halfSaturation?.throughputPerSec ?? 0) >= 3000 && (r.halfSaturation?.latencyMs.p99 ?? Infinity) < 20,
+        })),
+      ...(profile ? { gatewayCpuProfile: { file: profileFile, ...profile } } : {}),
       totalRuntimeMs: ms(t0),
     };
     const out = opts.out ?? path.join(RESULTS_DIR, `${started.toISOString().slice(0, 10)}-scim${opts.users === 1_000_000 ? '' : `-${opts.users}`}.json`);
