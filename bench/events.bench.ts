@@ -22,6 +22,7 @@
 //    occurredAt, stamped inside the transaction before commit; ms resolution): a slight overestimate.
 //
 // Options: --rate R (default 500 writes/s), --seconds S (default 30), --users N (default 1000),
+//          --tenants N (default 1: writes spread round-robin over N tenants, users too),
 //          --connections C (default 64), --note TEXT, --out FILE, --profile DIR (CPU-profile the child
 //          apps: DIR/<app>-<pid>.cpuprofile, top frames in the results), --built (run the apps' built
 //          bundles, dist/apps/<app>/main.js, as production does; run `npm run build` first — npm run bench does).
@@ -56,13 +57,14 @@ interface Options {
   users: number;
   connections: number;
   note: string;
+  tenants: number;
   out?: string;
   profile?: string;
   built: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { rate: 500, seconds: 30, users: 1000, connections: 64, note: process.env.BENCH_NOTE ?? '', built: false };
+  const o: Options = { rate: 500, seconds: 30, users: 1000, connections: 64, note: process.env.BENCH_NOTE ?? '', built: false, tenants: 1 };
   const num = (name: string, v: string | undefined) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} needs a positive number`);
@@ -78,6 +80,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--out') o.out = argv[++i];
     else if (a === '--profile') o.profile = argv[++i];
     else if (a === '--built') o.built = true;
+    else if (a === '--tenants') o.tenants = Math.round(num(a, argv[++i]));
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -178,7 +181,7 @@ async function main(): Promise<void> {
   let gateway: AppProcess | undefined;
   let reader: TopicReader | undefined;
   let changesReader: TopicReader | undefined;
-  let writer: ScimWriter | undefined;
+  const writers: ScimWriter[] = [];
   let sampler: PgClient | undefined;
   try {
     const dbUrl = benchDatabaseUrl('bench_events');
@@ -202,10 +205,13 @@ async function main(): Promise<void> {
       if (res.status >= 300) throw new Error(`admin ${p}: ${res.status} ${await res.text()}`);
       return (await res.json()) as Record<string, string>;
     };
-    const tenant = await admin('/tenants', { name: prefix });
-    const token = await admin(`/tenants/${tenant.id}/tokens`, { description: 'bench:events' });
-    const scim = new ScimWriter(gateway.url, token.token, opts.connections);
-    writer = scim;
+    // --tenants N: writes spread round-robin over N tenants (each tenant's writes serialise on its
+    // audit chain head until commit, docs/PERFORMANCE.md); one undici pool per tenant token.
+    for (let t = 0; t < opts.tenants; t++) {
+      const tenant = await admin('/tenants', { name: `${prefix}-${t}` });
+      const token = await admin(`/tenants/${tenant.id}/tokens`, { description: 'bench:events' });
+      writers.push(new ScimWriter(gateway.url, token.token, Math.max(4, Math.ceil(opts.connections / opts.tenants))));
+    }
     reader = new TopicReader(eventKey);
     await reader.start(brokers, topicName(TOPICS.identityEvents, prefix));
     // The internal changes topic too, to split the latency into relay (outbox) and worker parts.
@@ -214,11 +220,15 @@ async function main(): Promise<void> {
 
     // Pre-created users (PATCH targets), not measured; also warms connections, JIT and the pipeline.
     const t0 = performance.now();
-    const userIds: string[] = [];
+    // Users of tenant t are PATCHed through writers[t]: ids kept per tenant.
+    const userIds: string[][] = writers.map(() => []);
     let nextUser = 0;
     await Promise.all(
       Array.from({ length: 16 }, async () => {
-        while (nextUser < opts.users) userIds.push((await scim.create(`pre-${nextUser++}`)).id);
+        while (nextUser < opts.users) {
+          const n = nextUser++;
+          userIds[n % writers.length].push((await writers[n % writers.length].create(`pre-${n}`)).id);
+        }
       }),
     );
     log(`${opts.users} users created in ${Math.round(performance.now() - t0)} ms; waiting for their events`);
@@ -258,7 +268,9 @@ async function main(): Promise<void> {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       const op =
-        Math.random() < CREATE_SHARE ? scim.create(`load-${created++}-${randomBytes(3).toString('hex')}`) : scim.patch(userIds[Math.floor(Math.random() * userIds.length)], i);
+        Math.random() < CREATE_SHARE
+          ? writers[i % writers.length].create(`load-${created++}-${randomBytes(3).toString('hex')}`)
+          : writers[i % writers.length].patch(userIds[i % writers.length][Math.floor(Math.random() * userIds[i % writers.length].length)], i);
       pending.push(
         op.then(
           ({ id, version }) => {
@@ -369,7 +381,7 @@ async function main(): Promise<void> {
     await sampler?.end().catch(() => undefined);
     await reader?.stop().catch(() => undefined);
     await changesReader?.stop().catch(() => undefined);
-    await writer?.pool.close().catch(() => undefined);
+    await Promise.all(writers.map((w) => w.pool.close().catch(() => undefined)));
     await stopAllAppProcesses();
     await kafka?.stop();
   }
