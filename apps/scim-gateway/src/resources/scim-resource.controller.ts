@@ -166,7 +166,7 @@ export abstract class ScimResourceController {
   }
 
   private async written(resource: StoredResource, res: Response, baseUrl: string, query: Record<string, unknown>, created: boolean) {
-    const body = await this.renderer.renderOne(resource, baseUrl, projection(query));
+    const body = created ? this.renderer.renderCreated(resource, baseUrl, projection(query)) : await this.renderer.renderOne(resource, baseUrl, projection(query));
     res.setHeader('ETag', etagOf(resource));
     if (created) res.setHeader('Location', (body.meta as ScimJsonObject | undefined)?.location as string ?? `${baseUrl}`);
     return body;

@@ -58,14 +58,20 @@ export class ScimResourceRenderer {
 
   /** Renders resources for a response, loading User memberships in one query. */
   async render(resources: StoredResource[], baseUrl: string, projection: ScimProjectionRequest): Promise<ScimJsonObject[]> {
-    const userIds = resources.filter((r) => r.type === 'User').map((r) => r.id);
-    const memberships = userIds.length && this.wantsGroups(projection) ? await this.store.membershipsOf(resources[0].tenantId, userIds) : new Map();
-    return resources.map((r) => projectResource(this.engine.registry, r.type, this.full(r, baseUrl, memberships.get(r.id)), projection));
+    // Users read with their memberships (GET, list) need no second query.
+    const userIds = resources.filter((r) => r.type === 'User' && r.memberships === undefined).map((r) => r.id);
+    const memberships = userIds.length && this.wantsGroups(projection) ? await this.store.membershipsOf(resources[0].tenantId, userIds) : new Map<string, GroupMembership[]>();
+    return resources.map((r) => projectResource(this.engine.registry, r.type, this.full(r, baseUrl, r.memberships ?? memberships.get(r.id)), projection));
   }
 
   async renderOne(resource: StoredResource, baseUrl: string, projection: ScimProjectionRequest): Promise<ScimJsonObject> {
     const [out] = await this.render([resource], baseUrl, projection);
     return out;
+  }
+
+  /** A resource created just now: nothing can list it as a member yet, so no membership query. */
+  renderCreated(resource: StoredResource, baseUrl: string, projection: ScimProjectionRequest): ScimJsonObject {
+    return projectResource(this.engine.registry, resource.type, this.full(resource, baseUrl), projection);
   }
 
   /**

@@ -70,7 +70,8 @@ export class ScimWriteSupport {
 
   /** The resource a write applies to, row-locked for the transaction, after the If-Match check. */
   async lockCurrent(tx: EntityManager, principal: ScimPrincipal, type: ScimResourceTypeId, id: string, ifMatch: string | undefined): Promise<StoredResource> {
-    const current = await this.store.find(principal.tenantId, type, id, { tx, lock: true });
+    // A User's memberships come with the locked row (a PATCH/PUT cannot change them), so the response needs no second query.
+    const current = await this.store.find(principal.tenantId, type, id, { tx, lock: true, withMemberships: type === 'User' });
     if (!current) throw ScimError.notFound(`${type} ${id} not found`);
     this.checkIfMatch(current, ifMatch);
     return current;
@@ -83,7 +84,7 @@ export class ScimWriteSupport {
   async storeUpdate(tx: EntityManager, u: ResourceUpdate): Promise<StoredResource> {
     const { principal, current, data } = u;
     const members = current.type === 'Group' ? await this.resolveMembers(tx, principal.tenantId, current.id, data, current.data) : undefined;
-    const updated = await this.store.update(tx, current, this.toWrite(current.type, data));
+    const updated = { ...(await this.store.update(tx, current, this.toWrite(current.type, data))), memberships: current.memberships };
     if (members) await this.store.changeMembers(tx, principal.tenantId, current.id, members.added, members.removedIds);
     if (u.password !== undefined) await this.store.setPassword(tx, principal.tenantId, current.id, await hashPassword(u.password));
     await this.changes.record(tx, {

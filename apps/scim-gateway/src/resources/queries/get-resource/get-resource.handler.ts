@@ -9,7 +9,7 @@ export class GetResourceHandler implements IQueryHandler<GetResourceQuery, Store
   constructor(private readonly store: ScimResourceStore) {}
 
   async execute(q: GetResourceQuery): Promise<StoredResource> {
-    const found = await this.store.find(q.tenantId, q.resourceType, q.id);
+    const found = await this.store.find(q.tenantId, q.resourceType, q.id, { withMemberships: q.resourceType === 'User' });
     if (!found) throw ScimError.notFound(`${q.resourceType} ${q.id} not found`);
     return found;
   }
