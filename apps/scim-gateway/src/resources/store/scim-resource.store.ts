@@ -83,6 +83,9 @@ function columns(data: ScimJsonObject): [string | null, string | null, string | 
   return [str(data.userName), str(data.externalId), str(data.displayName), typeof data.active === 'boolean' ? data.active : null];
 }
 
+/** The select list of a User read (GET, list) — exported for the read benchmark's EXPLAIN. */
+export const USER_READ_COLUMNS = `${COLUMNS}, ${MEMBERSHIPS_COLUMN}`;
+
 /**
  * SQL access to SCIM resources, memberships and password hashes. Writers pass the transaction's
  * EntityManager so resource, audit and outbox rows commit together.
