@@ -53,7 +53,7 @@ describe('idsync subscription and delivery commands', () => {
     const created = await json<{ id: string; secret: string }>('subscription', 'create', '--tenant', tenant, '--url', receiver.url, '--event-type', 'idsync.user.*', '--header', 'X-Team=hr');
     assert.match(created.secret, /^whsec_/);
     const listed = await json<Array<{ id: string; customHeaders: Record<string, string> }>>('subscription', 'list', '--tenant', tenant);
-    assert.deepEqual(listed.map((s) => [s.id, s.customHeaders]), [[created.id, { 'X-Team': 'hr' }]]);
+    assert.deepEqual(listed.map((s) => [s.id, s.customHeaders]), [[created.id, { 'X-Team': '********' }]], 'header values are write-only: masked when read');
 
     await harness.publishIdentityEvent(tenant);
     const [failed] = await failedDeliveries(tenant, created.id, 1);

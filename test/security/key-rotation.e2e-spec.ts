@@ -55,6 +55,8 @@ describe('keys rotate: A → B while the apps serve, then A removed', { timeout:
   const deliveredAndVerified = async (userName: string) => {
     await waitFor(() => receivers.every((r) => r.requests.some((q) => q.body.includes(userName))) || undefined, { timeoutMs: 120_000, what: `${userName} delivered to every subscription` });
     receivers.forEach((r, i) => assert.doesNotThrow(() => r.verifyAll(secrets[i]), `subscription ${i}: every signature verifies with the secret issued under key A`));
+    // The sealed custom header values still open (under whichever key the ring holds now).
+    receivers.forEach((r, i) => assert.ok(r.requests.every((q) => q.headers['x-target-key'] === `target-key-${i}`), `subscription ${i}: every request carries its custom header`));
   };
 
   before(async () => {
@@ -85,7 +87,7 @@ describe('keys rotate: A → B while the apps serve, then A removed', { timeout:
       const res = await fetch(`${webhooks.url}/admin/subscriptions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ tenantId: scim.tenantId, url: receiver.url, eventTypes: ['idsync.user.*'] }),
+        body: JSON.stringify({ tenantId: scim.tenantId, url: receiver.url, eventTypes: ['idsync.user.*'], customHeaders: { 'X-Target-Key': `target-key-${i}` } }),
       });
       const text = await res.text();
       assert.equal(res.status, 201, text);
@@ -110,6 +112,7 @@ describe('keys rotate: A → B while the apps serve, then A removed', { timeout:
       before.counts.map((c) => [c.table, c.keyId, c.ciphertexts]),
       [
         ['webhook_secrets', 'A', SUBSCRIPTIONS],
+        ['webhook_subscriptions', 'A', SUBSCRIPTIONS],
         ['okta_hook_configs', 'A', 1],
         ['okta_api_configs', 'A', 1],
       ],
@@ -119,7 +122,7 @@ describe('keys rotate: A → B while the apps serve, then A removed', { timeout:
     await restartAll(RING_AB);
     const pending = jsonOf<KeysStatus>(await cli(['keys', 'status', '--json'], RING_AB));
     assert.equal(pending.primaryKeyId, 'B');
-    assert.equal(pending.notUnderPrimary, SUBSCRIPTIONS + 2, 'everything is still under A until rotate runs');
+    assert.equal(pending.notUnderPrimary, 2 * SUBSCRIPTIONS + 2, 'everything is still under A until rotate runs');
 
     // SCIM writes keep flowing while the rotation runs.
     const id = await createUser(`during-rotation-${randomBytes(3).toString('hex')}@example.com`);
@@ -137,11 +140,12 @@ describe('keys rotate: A → B while the apps serve, then A removed', { timeout:
     writing = false;
     await writer;
     assert.ok(writes > 0, 'SCIM writes were served during the rotation');
-    assert.equal(rotated.rotated, SUBSCRIPTIONS + 2);
+    assert.equal(rotated.rotated, 2 * SUBSCRIPTIONS + 2);
     assert.deepEqual(
       rotated.tables.map((t) => [t.table, t.rotated]),
       [
         ['webhook_secrets', SUBSCRIPTIONS],
+        ['webhook_subscriptions', SUBSCRIPTIONS],
         ['okta_hook_configs', 1],
         ['okta_api_configs', 1],
         ['scim_resources', 0], // no tenant here encrypts PII (test/security/pii-encryption.e2e-spec.ts covers the column)

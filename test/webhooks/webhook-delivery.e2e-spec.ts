@@ -5,6 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { waitFor } from '@idsync/testing';
+import { SubscriptionHeadersSealer } from '../../apps/webhook-delivery/src/subscriptions/subscription-headers.sealer';
 import { TestReceiver, WebhookHarness, type ReceivedWebhook, type ReceiverBehaviour } from './webhook-harness';
 
 // webhook-delivery against the real broker, database and local HTTP receivers on 127.0.0.1
@@ -113,7 +114,7 @@ describe('webhook delivery', { timeout: 300_000 }, () => {
         {
           id: undefined, secret: undefined, createdAt: undefined, updatedAt: undefined,
           tenantId, url: 'http://127.0.0.1:1/hooks', eventTypes: ['idsync.user.*', 'idsync.group.created'], description: 'HR system',
-          enabled: true, disabledReason: null, maxConcurrency: 3, rateLimitPerSecond: null, customHeaders: { 'X-Api-Key': 'abc' }, orderedDelivery: true, failingSince: null,
+          enabled: true, disabledReason: null, maxConcurrency: 3, rateLimitPerSecond: null, customHeaders: { 'X-Api-Key': '********' }, orderedDelivery: true, failingSince: null,
           resourceFilter: null, attributeMapping: null,
         },
       );
@@ -128,6 +129,12 @@ describe('webhook delivery', { timeout: 300_000 }, () => {
       const [stored] = await harness.app.get(DataSource).query('SELECT secret_ciphertext FROM webhook_secrets WHERE subscription_id = $1', [id]);
       assert.match(stored.secret_ciphertext, /^v1\.k1\./);
       assert.ok(!stored.secret_ciphertext.includes(secret.slice(6, 20)));
+      // Header values are the target's credentials: sealed at rest, never shown again.
+      const [row] = await harness.app.get(DataSource).query('SELECT custom_headers, custom_headers_ciphertext, row_to_json(s)::text AS raw FROM webhook_subscriptions s WHERE id = $1', [id]);
+      assert.deepEqual(row.custom_headers, { 'X-Api-Key': '' });
+      assert.match(row.custom_headers_ciphertext, /^v1\.k1\./);
+      assert.ok(!row.raw.includes('abc'), 'no clear header value anywhere in the row');
+      assert.deepEqual(got.body.customHeaders, { 'X-Api-Key': '********' });
 
       const other = randomUUID();
       assert.equal((await harness.admin('GET', `/admin/subscriptions/${id}?tenantId=${other}`)).status, 404);
@@ -177,6 +184,43 @@ describe('webhook delivery', { timeout: 300_000 }, () => {
     assert.equal(detail.attempts[0].statusCode, 204);
     assert.equal(groupsOnly.requests.length, 0, 'a subscription for other event types gets nothing');
     assert.equal((await deliveries(tenantId)).length, 1, 'one delivery record: only the matching subscription');
+  });
+
+  it('custom headers: sealed at rest, masked on read, kept by a PATCH that sends the mask back; clear rows of old are sealed at start-up', async () => {
+    const tenantId = randomUUID();
+    const r = await receiver();
+    const sub = await harness.subscribe(tenantId, r.url, { customHeaders: { Authorization: 'Bearer target-credential-1' } });
+    const db = harness.app.get(DataSource);
+    const rawRow = async () => (await db.query('SELECT custom_headers, custom_headers_ciphertext, row_to_json(s)::text AS raw FROM webhook_subscriptions s WHERE id = $1', [sub.id]))[0];
+    assert.ok(!(await rawRow()).raw.includes('target-credential-1'));
+
+    await harness.publishIdentityEvent(tenantId);
+    assert.equal((await waitForRequests(r, 1, 'the first webhook', 90_000))[0].headers.authorization, 'Bearer target-credential-1');
+
+    // Change one header, send the other back masked: the stored value stays.
+    const patch = await harness.admin('PATCH', `/admin/subscriptions/${sub.id}?tenantId=${tenantId}`, { customHeaders: { Authorization: '********', 'X-Team': 'hr' } });
+    assert.equal(patch.status, 200);
+    assert.deepEqual(patch.body.customHeaders, { Authorization: '********', 'X-Team': '********' });
+    await harness.publishIdentityEvent(tenantId);
+    const [, second] = await waitForRequests(r, 2, 'the webhook after the PATCH');
+    assert.equal(second.headers.authorization, 'Bearer target-credential-1');
+    assert.equal(second.headers['x-team'], 'hr');
+    // A mask for a header that has no stored value is refused, and nothing changes.
+    const refused = await harness.admin('PATCH', `/admin/subscriptions/${sub.id}?tenantId=${tenantId}`, { customHeaders: { 'X-Unknown': '********' } });
+    assert.equal(refused.status, 400);
+    assert.match(JSON.stringify(refused.body), /X-Unknown/);
+
+    // A row as written before encryption (clear values, no ciphertext) is still delivered, then sealed by the start-up pass.
+    await db.query(`UPDATE webhook_subscriptions SET custom_headers = '{"Authorization": "Bearer legacy-2"}', custom_headers_ciphertext = NULL WHERE id = $1`, [sub.id]);
+    await harness.publishIdentityEvent(tenantId);
+    assert.equal((await waitForRequests(r, 3, 'the webhook from the clear row'))[2].headers.authorization, 'Bearer legacy-2');
+    assert.ok((await harness.app.get(SubscriptionHeadersSealer).sealAll()) >= 1);
+    const sealed = await rawRow();
+    assert.deepEqual(sealed.custom_headers, { Authorization: '' });
+    assert.match(sealed.custom_headers_ciphertext, /^v1\.k1\./);
+    assert.ok(!sealed.raw.includes('legacy-2'));
+    await harness.publishIdentityEvent(tenantId);
+    assert.equal((await waitForRequests(r, 4, 'the webhook from the sealed row'))[3].headers.authorization, 'Bearer legacy-2');
   });
 
   it('a resource filter selects users of a group; an attribute mapping renames and projects fields', async () => {

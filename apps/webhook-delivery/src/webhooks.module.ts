@@ -24,6 +24,7 @@ import { UpdateSubscriptionHandler } from './subscriptions/commands/update-subsc
 import { GetSubscriptionHandler } from './subscriptions/queries/get-subscription.handler';
 import { ListSubscriptionsHandler } from './subscriptions/queries/list-subscriptions.handler';
 import { SigningSecretVault } from './subscriptions/signing-secret-vault';
+import { SubscriptionHeadersSealer } from './subscriptions/subscription-headers.sealer';
 import { SubscriptionRepository } from './subscriptions/subscription.repository';
 
 /** Subscriptions (admin API), fan-out of the public stream into delivery records, and their delivery. */
@@ -34,6 +35,7 @@ import { SubscriptionRepository } from './subscriptions/subscription.repository'
     adminApiTokenProvider(WebhookConfig),
     AdminApiGuard,
     SigningSecretVault,
+    SubscriptionHeadersSealer,
     SubscriptionRepository,
     DeliveryRepository,
     WebhookHttpClient,

@@ -12,6 +12,7 @@ import { CliFailure, formatTable, note, positiveInteger, printResult, progressBa
 /** Every column that holds @idsync/crypto ciphertexts, with the primary key of its table. */
 export const CIPHERTEXT_COLUMNS: ReadonlyArray<{ table: string; column: string; key: string }> = [
   { table: 'webhook_secrets', column: 'secret_ciphertext', key: 'id' },
+  { table: 'webhook_subscriptions', column: 'custom_headers_ciphertext', key: 'id' },
   { table: 'okta_hook_configs', column: 'secret_ciphertext', key: 'tenant_id' },
   { table: 'okta_api_configs', column: 'credential_ciphertext', key: 'tenant_id' },
   // Users' encrypted PII for tenants with encrypt_pii (partial index on id::text for this walk).

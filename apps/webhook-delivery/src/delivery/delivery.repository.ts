@@ -43,7 +43,10 @@ export interface ClaimedDelivery {
   /** Attempts made including this one. */
   attemptNumber: number;
   url: string;
+  /** Clear header values of a row not sealed yet (after sealing: names with empty values). */
   customHeaders: Record<string, string>;
+  /** The subscription's sealed header values (SigningSecretVault.openHeaders), or null. */
+  sealedCustomHeaders: string | null;
 }
 
 export interface DeliveryFilter {
@@ -164,7 +167,7 @@ export class DeliveryRepository {
   }
 
   private async claimLocked(tx: EntityManager, subscriptionIds: string[], limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    const rows: Array<{ id: string; tenant_id: string; subscription_id: string; event_type: string; payload: string; attempt_count: number; url: string; custom_headers: Record<string, string> }> =
+    const rows: Array<{ id: string; tenant_id: string; subscription_id: string; event_type: string; payload: string; attempt_count: number; url: string; custom_headers: Record<string, string>; custom_headers_ciphertext: string | null }> =
       sqlRows(await tx.query(
         `WITH subs AS (
            SELECT s.id, s.ordered_delivery, b.tokens,
@@ -203,7 +206,7 @@ export class DeliveryRepository {
          SET locked_until = now() + make_interval(secs => $2::double precision / 1000), attempt_count = d.attempt_count + 1, updated_at = now()
          FROM picked, webhook_subscriptions s
          WHERE d.id = picked.id AND s.id = d.subscription_id
-         RETURNING d.id, d.tenant_id, d.subscription_id, d.event_type, d.payload, d.attempt_count, s.url, s.custom_headers`,
+         RETURNING d.id, d.tenant_id, d.subscription_id, d.event_type, d.payload, d.attempt_count, s.url, s.custom_headers, s.custom_headers_ciphertext`,
         [limit, leaseMs, subscriptionIds],
       ));
     return rows.map((r) => ({
@@ -215,6 +218,7 @@ export class DeliveryRepository {
       attemptNumber: r.attempt_count,
       url: r.url,
       customHeaders: r.custom_headers,
+      sealedCustomHeaders: r.custom_headers_ciphertext,
     }));
   }
 

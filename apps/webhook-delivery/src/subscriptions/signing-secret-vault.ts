@@ -3,7 +3,7 @@ import { loadKeyRing, type EnvelopeCipher } from '@idsync/crypto';
 import { WebhookConfig } from '../config/webhook.config';
 
 /**
- * Encrypts signing secrets at rest with the ENCRYPTION_KEYS ring. Each ciphertext is bound to its
+ * Encrypts signing secrets and custom header values at rest with the ENCRYPTION_KEYS ring. Each ciphertext is bound to its
  * secret row id, so a ciphertext copied onto another subscription does not decrypt.
  */
 @Injectable()
@@ -23,6 +23,20 @@ export class SigningSecretVault {
 
   open(ciphertext: string, secretId: string): string {
     return this.requireCipher().decrypt(ciphertext, `webhook_secret:${secretId}`);
+  }
+
+  /** Custom header values of one subscription, as one ciphertext bound to the subscription id. */
+  sealHeaders(headers: Record<string, string>, subscriptionId: string): string {
+    return this.requireCipher().encrypt(JSON.stringify(headers), `webhook_headers:${subscriptionId}`);
+  }
+
+  openHeaders(ciphertext: string, subscriptionId: string): Record<string, string> {
+    return JSON.parse(this.requireCipher().decrypt(ciphertext, `webhook_headers:${subscriptionId}`)) as Record<string, string>;
+  }
+
+  /** False without a key ring: nothing can be sealed or opened. */
+  get configured(): boolean {
+    return this.cipher !== undefined;
   }
 
   private requireCipher(): EnvelopeCipher {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { GroupCommit } from '@idsync/platform';
 import { sqlRows } from '../delivery/sql-rows';
+import { headerNamesOnly, maskHeaderValues } from './custom-headers';
 
 /** What an operator sets on a subscription (create/update). */
 export interface SubscriptionFields {
@@ -13,6 +14,7 @@ export interface SubscriptionFields {
   maxConcurrency: number;
   /** Attempts started per second at most (null: unlimited). */
   rateLimitPerSecond: number | null;
+  /** Name → value. Stored sealed (see SubscriptionRepository); read back masked. */
   customHeaders: Record<string, string>;
   orderedDelivery: boolean;
   /** SCIM filter on the event's resource (null: every resource). */
@@ -61,7 +63,8 @@ function toSubscription(r: SubscriptionRow): Subscription {
     disabledReason: r.disabled_reason,
     maxConcurrency: r.max_concurrency,
     rateLimitPerSecond: r.rate_limit_per_second,
-    customHeaders: r.custom_headers,
+    // Values are write-only (they often are the target's credentials): names and a mask.
+    customHeaders: maskHeaderValues(r.custom_headers),
     orderedDelivery: r.ordered_delivery,
     resourceFilter: r.resource_filter,
     attributeMapping: r.attribute_mapping,
@@ -86,13 +89,17 @@ export class SubscriptionRepository {
     return this.db.transaction(work);
   }
 
-  async insert(tx: EntityManager, tenantId: string, fields: SubscriptionFields): Promise<Subscription> {
+  /**
+   * `sealedHeaders` is the vault's ciphertext of fields.customHeaders (null when there are none);
+   * only the header names are stored in clear.
+   */
+  async insert(tx: EntityManager, tenantId: string, fields: SubscriptionFields, sealedHeaders: string | null, id: string = randomUUID()): Promise<Subscription> {
     const rows: SubscriptionRow[] = await tx.query(
-      `INSERT INTO webhook_subscriptions (id, tenant_id, url, event_types, description, enabled, max_concurrency, custom_headers, ordered_delivery, rate_limit_per_second, rate_tokens, resource_filter, attribute_mapping)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($10, 0), $11, $12) RETURNING ${COLUMNS}`,
+      `INSERT INTO webhook_subscriptions (id, tenant_id, url, event_types, description, enabled, max_concurrency, custom_headers, ordered_delivery, rate_limit_per_second, rate_tokens, resource_filter, attribute_mapping, custom_headers_ciphertext)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($10, 0), $11, $12, $13) RETURNING ${COLUMNS}`,
       [
-        randomUUID(), tenantId, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(fields.customHeaders),
-        fields.orderedDelivery, fields.rateLimitPerSecond, fields.resourceFilter, fields.attributeMapping === null ? null : JSON.stringify(fields.attributeMapping),
+        id, tenantId, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(headerNamesOnly(fields.customHeaders)),
+        fields.orderedDelivery, fields.rateLimitPerSecond, fields.resourceFilter, fields.attributeMapping === null ? null : JSON.stringify(fields.attributeMapping), sealedHeaders,
       ],
     );
     return toSubscription(rows[0]);
@@ -127,20 +134,57 @@ export class SubscriptionRepository {
     return tenantIds.map((t) => byTenant.get(t.toLowerCase()) ?? []);
   }
 
-  async update(tenantId: string, id: string, fields: SubscriptionFields): Promise<Subscription | undefined> {
+  /** `sealedHeaders`: as for insert; undefined leaves the stored headers (names and values) alone. */
+  async update(tenantId: string, id: string, fields: SubscriptionFields, sealedHeaders: string | null | undefined): Promise<Subscription | undefined> {
     const rows: SubscriptionRow[] = sqlRows(await this.db.query(
       `UPDATE webhook_subscriptions SET url = $3, event_types = $4, description = $5, enabled = $6,
          disabled_reason = CASE WHEN $6 THEN NULL ELSE disabled_reason END,
          failing_since = CASE WHEN $6 AND NOT enabled THEN NULL ELSE failing_since END,
-         max_concurrency = $7, custom_headers = $8, ordered_delivery = $9, rate_limit_per_second = $10,
+         max_concurrency = $7, ordered_delivery = $9, rate_limit_per_second = $10,
+         custom_headers = CASE WHEN $13 THEN $8::jsonb ELSE custom_headers END,
+         custom_headers_ciphertext = CASE WHEN $13 THEN $14 ELSE custom_headers_ciphertext END,
          resource_filter = $11, attribute_mapping = $12, updated_at = now()
        WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
       [
-        tenantId, id, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(fields.customHeaders),
+        tenantId, id, fields.url, fields.eventTypes, fields.description, fields.enabled, fields.maxConcurrency, JSON.stringify(headerNamesOnly(fields.customHeaders)),
         fields.orderedDelivery, fields.rateLimitPerSecond, fields.resourceFilter, fields.attributeMapping === null ? null : JSON.stringify(fields.attributeMapping),
+        sealedHeaders !== undefined, sealedHeaders ?? null,
       ],
     ));
     return rows[0] ? toSubscription(rows[0]) : undefined;
+  }
+
+  /**
+   * The real custom header values of one subscription: opened from the ciphertext, or the clear
+   * values of a row written before encryption that has not been sealed yet.
+   */
+  async storedHeaders(tenantId: string, id: string, open: (ciphertext: string) => Record<string, string>): Promise<Record<string, string>> {
+    const rows: Array<{ custom_headers: Record<string, string>; custom_headers_ciphertext: string | null }> = await this.db.query(
+      'SELECT custom_headers, custom_headers_ciphertext FROM webhook_subscriptions WHERE tenant_id = $1 AND id = $2',
+      [tenantId, id],
+    );
+    if (!rows[0]) return {};
+    return rows[0].custom_headers_ciphertext ? open(rows[0].custom_headers_ciphertext) : rows[0].custom_headers;
+  }
+
+  /** Rows written before custom headers were encrypted, still holding clear values (any tenant: a start-up pass). */
+  async unsealedHeaders(limit: number): Promise<Array<{ id: string; customHeaders: Record<string, string> }>> {
+    const rows: Array<{ id: string; custom_headers: Record<string, string> }> = await this.db.query(
+      `SELECT id, custom_headers FROM webhook_subscriptions
+       WHERE custom_headers_ciphertext IS NULL AND EXISTS (SELECT 1 FROM jsonb_each_text(custom_headers) h WHERE h.value <> '')
+       ORDER BY id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ id: r.id, customHeaders: r.custom_headers }));
+  }
+
+  /** Seals one such row unless it changed meanwhile (then the next pass sees its new state). */
+  async sealHeaders(id: string, clear: Record<string, string>, sealed: string): Promise<void> {
+    await this.db.query(
+      `UPDATE webhook_subscriptions SET custom_headers = $2::jsonb, custom_headers_ciphertext = $3
+       WHERE id = $1 AND custom_headers_ciphertext IS NULL AND custom_headers = $4::jsonb`,
+      [id, JSON.stringify(headerNamesOnly(clear)), sealed, JSON.stringify(clear)],
+    );
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {

@@ -32,7 +32,7 @@ export class SubscriptionResponse {
   @ApiProperty({ type: 'integer', nullable: true, description: 'Attempts started per second at most (null: unlimited)' })
   rateLimitPerSecond!: number | null;
 
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } })
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'Header names; values are write-only (encrypted at rest) and shown as ********' })
   customHeaders!: Record<string, string>;
 
   @ApiProperty()

@@ -35,7 +35,7 @@ class SubscriptionFieldsDto {
   rateLimitPerSecond?: number | null;
 
   /** Extra request headers (e.g. a receiver's own auth header); names idsync sets are refused. */
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: "Extra request headers (e.g. a receiver's own auth header); names idsync sets are refused" })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: "Extra request headers (e.g. a receiver's own auth header); names idsync sets are refused. Values are encrypted at rest; on update, ******** keeps a header's stored value" })
   @IsOptional()
   @IsObject()
   customHeaders?: Record<string, string>;

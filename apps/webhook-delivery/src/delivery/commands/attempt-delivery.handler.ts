@@ -144,6 +144,21 @@ export class AttemptDeliveryHandler implements ICommandHandler<AttemptDeliveryCo
     return undefined;
   }
 
+  /** Opened header values by subscription and ciphertext: opening them per attempt would cost a key unwrap each time. */
+  private readonly openedHeaders = new Map<string, Record<string, string>>();
+
+  private customHeaders(delivery: ClaimedDelivery): Record<string, string> {
+    if (!delivery.sealedCustomHeaders) return delivery.customHeaders;
+    const key = `${delivery.subscriptionId}\n${delivery.sealedCustomHeaders}`;
+    let headers = this.openedHeaders.get(key);
+    if (!headers) {
+      headers = this.vault.openHeaders(delivery.sealedCustomHeaders, delivery.subscriptionId);
+      if (this.openedHeaders.size >= 1_000) this.openedHeaders.clear();
+      this.openedHeaders.set(key, headers);
+    }
+    return headers;
+  }
+
   private async send(delivery: ClaimedDelivery): Promise<AttemptResult> {
     let secrets: string[];
     try {
@@ -154,13 +169,20 @@ export class AttemptDeliveryHandler implements ICommandHandler<AttemptDeliveryCo
       return { startedAt: new Date(), durationMs: 0, error: `signing secret unavailable: ${err instanceof Error ? err.message : String(err)}` };
     }
     if (secrets.length === 0) return { startedAt: new Date(), durationMs: 0, error: 'signing secret unavailable: the subscription has none' };
+    let customHeaders: Record<string, string>;
+    try {
+      customHeaders = this.customHeaders(delivery);
+    } catch (err) {
+      // Sending without the target's credentials would only earn a 401: a failed attempt instead.
+      return { startedAt: new Date(), durationMs: 0, error: `custom headers unavailable: ${err instanceof Error ? err.message : String(err)}` };
+    }
     // Stable across retries and replays of this (event, subscription): receivers de-duplicate on it.
     const messageId = `msg_${delivery.id}`;
     const timestamp = Math.floor(Date.now() / 1000);
     return this.http.post(
       delivery.url,
       {
-        ...delivery.customHeaders,
+        ...customHeaders,
         'content-type': 'application/cloudevents+json; charset=utf-8',
         'user-agent': 'idsync-webhooks/1',
         'webhook-id': messageId,

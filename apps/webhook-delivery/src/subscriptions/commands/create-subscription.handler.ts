@@ -23,8 +23,11 @@ export class CreateSubscriptionHandler implements ICommandHandler<CreateSubscrip
     const secret = generateSigningSecret();
     const secretId = randomUUID();
     const sealed = this.vault.seal(secret, secretId);
+    const subscriptionId = randomUUID();
+    // Header values are often the target's credentials: sealed like the secret, bound to the subscription.
+    const sealedHeaders = Object.keys(fields.customHeaders).length > 0 ? this.vault.sealHeaders(fields.customHeaders, subscriptionId) : null;
     const subscription = await this.subscriptions.transaction(async (tx) => {
-      const created = await this.subscriptions.insert(tx, tenantId, fields);
+      const created = await this.subscriptions.insert(tx, tenantId, fields, sealedHeaders, subscriptionId);
       await this.subscriptions.insertSecret(tx, tenantId, created.id, secretId, sealed);
       return created;
     });
