@@ -32,7 +32,7 @@ export class ListResourcesHandler implements IQueryHandler<ListResourcesQuery, L
     if (q.params.sortBy) {
       orderBy = `${compiler.compileSortExpression(q.params.sortBy)} ${q.params.sortOrder === 'descending' ? 'DESC NULLS LAST' : 'ASC NULLS LAST'}`;
     }
-    return this.store.list(q.tenantId, q.resourceType, where, orderBy, q.params.startIndex - 1, q.params.count, { withMemberships: q.resourceType === 'User' });
+    return this.store.list(q.tenantId, q.resourceType, where, orderBy, q.params.startIndex - 1, q.params.count);
   }
 
   /**
