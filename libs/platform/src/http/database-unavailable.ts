@@ -11,9 +11,10 @@ const UNAVAILABLE_SQLSTATES = new Set(['53300', '57P01', '57P02', '57P03']);
 const UNAVAILABLE_MESSAGES = [/timeout exceeded when trying to connect/i, /Connection terminated/i, /is not queryable/i, /is not currently accepting connections/i];
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
 
-// TypeORM's error when a transaction's connection died under it (backend terminated mid-transaction):
-// the server rolled the transaction back, so the request is safe to retry.
-const UNAVAILABLE_ERROR_NAMES = new Set(['QueryRunnerProviderAlreadyReleasedError']);
+// TypeORM's errors when a transaction's connection died under it (backend terminated mid-transaction,
+// seen at commitTransaction in a chaos run): COMMIT was never sent, the server rolled the
+// transaction back, so the request is safe to retry.
+const UNAVAILABLE_ERROR_NAMES = new Set(['QueryRunnerProviderAlreadyReleasedError', 'QueryRunnerAlreadyReleasedError']);
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
