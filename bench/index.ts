@@ -90,9 +90,9 @@ function scimTargets(label: string): (r: Json) => Target[] {
 
 const SCENARIOS: Scenario[] = [
   { name: 'scim-reads', script: 'bench/scim.bench.ts', args: [], quickArgs: ['--users', '100000', '--duration', '5'], targets: scimTargets('SCIM reads (1M users)') },
-  { name: 'scim-writes', script: 'bench/scim-writes.bench.ts', args: ['--scenario', 'writes'], quickArgs: ['--duration', '5'], targets: scimTargets('SCIM writes') },
-  { name: 'scim-import', script: 'bench/scim-writes.bench.ts', args: ['--scenario', 'import'], quickArgs: ['--users', '5000'], targets: scimTargets('Okta-style import') },
-  { name: 'scim-fanout', script: 'bench/scim-writes.bench.ts', args: ['--scenario', 'fanout'], quickArgs: ['--members', '2000'], targets: scimTargets('group fan-out') },
+  { name: 'scim-writes', script: 'bench/scim-writes.bench.ts', args: ['--scenario', 'writes'], quickArgs: ['--scenario', 'writes', '--duration', '5'], targets: scimTargets('SCIM writes') },
+  { name: 'scim-import', script: 'bench/scim-writes.bench.ts', args: ['--scenario', 'import'], quickArgs: ['--scenario', 'import', '--users', '5000'], targets: scimTargets('Okta-style import') },
+  { name: 'scim-fanout', script: 'bench/scim-writes.bench.ts', args: ['--scenario', 'fanout'], quickArgs: ['--scenario', 'fanout', '--members', '2000'], targets: scimTargets('group fan-out') },
   {
     name: 'events',
     script: 'bench/events.bench.ts',
