@@ -1,8 +1,6 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { AdminApiGuard, adminApiTokenProvider } from '@idsync/platform';
-import { AdminAuthFailureAuditMiddleware } from './admin/admin-auth-failure-audit.middleware';
-import { RecordAdminAuthFailureHandler } from './admin/commands/record-admin-auth-failure.handler';
+import { AdminApiGuard, adminApiTokenProvider, refusedCredentialAuditMiddleware } from '@idsync/platform';
 import { DeliveriesController } from './admin/deliveries.controller';
 import { SubscriptionsController } from './admin/subscriptions.controller';
 import { AttemptDeliveryHandler } from './delivery/commands/attempt-delivery.handler';
@@ -53,11 +51,10 @@ import { SubscriptionRepository } from './subscriptions/subscription.repository'
     ResyncSubscriptionHandler,
     ListDeliveriesHandler,
     GetDeliveryHandler,
-    RecordAdminAuthFailureHandler,
   ],
 })
 export class WebhooksModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(AdminAuthFailureAuditMiddleware).forRoutes('admin/{*path}');
+    consumer.apply(refusedCredentialAuditMiddleware('webhook-delivery')).forRoutes('admin/{*path}');
   }
 }

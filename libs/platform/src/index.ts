@@ -23,6 +23,7 @@ export * from './admin/admin-token.store';
 export * from './admin/access-grant.store';
 export * from './admin/access-grant.sweeper';
 export * from './admin/admin-audit.interceptor';
+export * from './admin/refused-credential-audit.middleware';
 export * from './admin/sso/admin-sso';
 export * from './admin/sso/admin-sso.config';
 export * from './admin/sso/admin-sso.module';

@@ -1,14 +1,12 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { AdminApiGuard, adminApiTokenProvider, loadConfig } from '@idsync/platform';
+import { AdminApiGuard, adminApiTokenProvider, loadConfig, refusedCredentialAuditMiddleware } from '@idsync/platform';
 import { GatewayConfig } from '../config/gateway.config';
 import { AuditMaintenanceScheduler } from './audit-maintenance.scheduler';
 import { AuditConfig } from './audit.config';
 import { AuditController } from './audit.controller';
-import { RecordTokenFailureHandler } from './commands/record-token-failure.handler';
 import { ExportAuditLogHandler } from './queries/export-audit-log.handler';
 import { QueryAuditLogHandler } from './queries/query-audit-log.handler';
-import { TokenFailureAuditMiddleware } from './token-failure-audit.middleware';
 
 /**
  * The audit trail's gateway side (docs/AUDIT.md): query/export API under /admin/audit, periodic
@@ -25,13 +23,12 @@ import { TokenFailureAuditMiddleware } from './token-failure-audit.middleware';
     AuditMaintenanceScheduler,
     QueryAuditLogHandler,
     ExportAuditLogHandler,
-    RecordTokenFailureHandler,
-    TokenFailureAuditMiddleware,
   ],
   exports: [AuditMaintenanceScheduler],
 })
 export class AuditModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(TokenFailureAuditMiddleware).forRoutes('{*path}');
+    // Every 401/403 of the gateway (SCIM, hooks, admin) is audited.
+    consumer.apply(refusedCredentialAuditMiddleware()).forRoutes('{*path}');
   }
 }
