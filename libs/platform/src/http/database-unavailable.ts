@@ -1,3 +1,7 @@
+import { HttpException, type LoggerService } from '@nestjs/common';
+import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
+
 /**
  * PostgreSQL conditions that mean "try again shortly", not "this request is wrong" or "a bug":
  * no pooled connection within DATABASE_POOL_ACQUIRE_TIMEOUT_MS, the server refusing or dropping
@@ -22,4 +26,26 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code ?? (error as { driverError?: { code?: unknown } }).driverError?.code;
   if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || UNAVAILABLE_CODES.has(code))) return true;
   return UNAVAILABLE_MESSAGES.some((m) => m.test(error.message));
+}
+
+/**
+ * Nest-style JSON error answer for non-SCIM routes (admin APIs, health, hooks): HTTP exceptions as
+ * Nest renders them; a database outage 503 + Retry-After (a script can retry), not a 500; anything
+ * else a 500 whose details go to the log only, under the errorId the body names.
+ */
+export function sendPlainJsonError(exception: unknown, res: Response, logger: LoggerService): void {
+  if (exception instanceof HttpException) {
+    const body = exception.getResponse();
+    res.status(exception.getStatus()).json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+    return;
+  }
+  if (isDatabaseUnavailable(exception)) {
+    logger.warn({ err: exception }, 'database unavailable; answered 503');
+    res.setHeader('Retry-After', '5');
+    res.status(503).json({ statusCode: 503, message: 'The service is temporarily unavailable; retry after the number of seconds in Retry-After' });
+    return;
+  }
+  const errorId = randomUUID();
+  logger.error({ errorId, err: exception }, 'unexpected error');
+  res.status(500).json({ statusCode: 500, message: `Internal error (errorId ${errorId})` });
 }

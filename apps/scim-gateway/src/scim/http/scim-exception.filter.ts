@@ -5,6 +5,7 @@ import { ScimError } from '@idsync/identity';
 import { scimRequestsShed } from '../../backpressure/backpressure-metrics';
 import { isDatabaseUnavailable } from '../../backpressure/database-unavailable';
 import { SCIM_CONTENT_TYPE } from './scim-http.setup';
+import { sendPlainJsonError } from '@idsync/platform';
 
 /**
  * Renders every error as the RFC 7644 §3.12 Error schema (status as a string, scimType where one
@@ -28,21 +29,8 @@ export class ScimExceptionFilter implements ExceptionFilter {
 
   /** Non-SCIM routes (health, metrics, admin) keep Nest's JSON error bodies (terminus puts its report there). */
   private plainJson(exception: unknown, res: Response): void {
-    if (exception instanceof HttpException) {
-      const body = exception.getResponse();
-      res.status(exception.getStatus()).json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
-      return;
-    }
-    if (isDatabaseUnavailable(exception)) {
-      // The admin API and hooks, like SCIM: a database outage is retryable, not an internal error.
-      this.logger.warn({ err: exception }, 'database unavailable; answered 503');
-      res.setHeader('Retry-After', '5');
-      res.status(503).json({ statusCode: 503, message: 'The service is temporarily unavailable; retry after the number of seconds in Retry-After' });
-      return;
-    }
-    const errorId = randomUUID();
-    this.logger.error({ errorId, err: exception }, 'unexpected error');
-    res.status(500).json({ statusCode: 500, message: `Internal error (errorId ${errorId})` });
+    // The admin API and hooks, like SCIM: a database outage is retryable, not an internal error.
+    sendPlainJsonError(exception, res, this.logger);
   }
 
   private toScimError(exception: unknown, req: Request): ScimError {
