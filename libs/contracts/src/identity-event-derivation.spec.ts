@@ -204,6 +204,40 @@ describe('deriveIdentityEvents: groups', () => {
     assert.ok(events.every((e) => e.data.resource === null));
   });
 
+  it('member events carry the group without its members list; group.created/updated keep the full group', () => {
+    const group = {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      id: GROUP,
+      externalId: 'okta-eng',
+      displayName: 'Eng',
+      members: [{ value: M1, type: 'User' }, { value: M3, type: 'User' }],
+      meta: { resourceType: 'Group', version: 'W/"3"' },
+    };
+    const events = deriveIdentityEvents(groupChange({ changedAttributes: ['displayName', 'members'], resource: group, previous: { memberIds: [M1, M2] } }));
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['idsync.group.updated', 'idsync.group.member.added', 'idsync.group.member.removed'],
+    );
+    assert.deepEqual(events[0].data.resource, group);
+    const { members: _members, ...withoutMembers } = group;
+    for (const e of events.slice(1)) assert.deepEqual(e.data.resource, withoutMembers, e.type);
+    assert.deepEqual(events[1].data.member, { id: M3, type: 'User' });
+    assert.deepEqual(events[2].data.member, { id: M2, type: 'User' });
+  });
+
+  it('member events of a large change stay small: ~1 KB each whatever the group size', () => {
+    const members = Array.from({ length: 5_000 }, (_, i) => ({ value: `aaaaaaaa-aaaa-4aaa-8aaa-${String(i).padStart(12, '0')}`, type: 'User', display: `user ${i}` }));
+    const events = deriveIdentityEvents(groupChange({ resource: { id: GROUP, displayName: 'All', members }, previous: { memberIds: [] } }));
+    assert.equal(events.length, 5_000);
+    const largest = Math.max(...events.map((e) => Buffer.byteLength(JSON.stringify(e.data))));
+    assert.ok(largest < 1024, `largest member event data is ${largest} bytes`);
+  });
+
+  it('a group snapshot still carries the full member list', () => {
+    const [event] = deriveIdentityEvents(groupChange({ operation: 'resync', resource: { id: GROUP, members: [{ value: M1 }] } }));
+    assert.deepEqual(event.data.resource, { id: GROUP, members: [{ value: M1 }] });
+  });
+
   it('duplicate member ids count once', () => {
     assert.equal(deriveIdentityEvents(groupChange({ operation: 'create', resource: { id: GROUP, members: [{ value: M1 }, { value: M1 }] } })).length, 2);
   });

@@ -22,6 +22,12 @@ import type { ScimChangeRecord, ScimResourceKind } from './scim-change';
  *   the full resource (`changedAttributes` empty): a state to apply, not a change to react to; no
  *   member events (the snapshot's `members` is the whole list).
  *
+ * Member events carry the group without its `members` list (`data.resource`) plus the one
+ * `data.member`: a change adding N members yields N events of ~1 KB each at any group size,
+ * instead of N copies of the N-member group (quadratic bytes; over the broker's record limit
+ * from ~200 members). The full membership is in group.created/updated/snapshot and on the
+ * compacted groups topic.
+ *
  * Attributes: `id` = `${changeId}:${index}` (index = position in the derived list); `source` =
  * `/idsync/tenants/<tenantId>`; `subject` = the resource id (the group for member events);
  * `time` = `occurredAt`. `sequence` = the version zero-padded to 12 digits; when one change
@@ -58,6 +64,12 @@ const SECRET_ATTRIBUTES = new Set(['password']);
 export function withoutSecrets(resource: Record<string, unknown> | null): Record<string, unknown> | null {
   if (resource === null) return null;
   return Object.fromEntries(Object.entries(resource).filter(([k]) => !SECRET_ATTRIBUTES.has(k.toLowerCase())));
+}
+
+/** The group as a member event carries it: every attribute but `members` (null stays null). */
+export function withoutMembers(resource: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (resource === null) return null;
+  return Object.fromEntries(Object.entries(resource).filter(([k]) => k.toLowerCase() !== 'members'));
 }
 
 interface MemberRef {
@@ -138,6 +150,7 @@ export function deriveIdentityEvents(change: ScimChangeRecord): DerivedIdentityE
   const drafts = change.resourceType === 'User' ? userEvents(change) : groupEvents(change);
   const several = drafts.length > 1;
   const resource = withoutSecrets(change.resource);
+  const groupOfMemberEvent = withoutMembers(resource);
   return drafts.map((draft, index) => ({
     id: `${change.changeId}:${index}`,
     source: identityEventSource(change.tenantId),
@@ -158,7 +171,7 @@ export function deriveIdentityEvents(change: ScimChangeRecord): DerivedIdentityE
       version: change.version,
       actor: { type: change.actor.type, id: change.actor.id },
       changedAttributes: draft.member || change.operation === 'delete' || change.operation === 'resync' ? [] : [...change.changedAttributes],
-      resource,
+      resource: draft.member ? groupOfMemberEvent : resource,
       ...(draft.member ? { member: { ...draft.member } } : {}),
     },
   }));

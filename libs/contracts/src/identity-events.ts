@@ -44,9 +44,15 @@ export interface IdentityEventData {
   actor: ScimChangeActor;
   /** Attribute paths the change touched (empty for member events and deletes). */
   changedAttributes: string[];
-  /** The full resource after the change (SCIM JSON without secrets); null for deletes. */
+  /**
+   * The resource after the change (SCIM JSON without secrets); null for deletes. Full for every
+   * type but idsync.group.member.added/removed, which carry the group WITHOUT `members` (id,
+   * schemas, displayName, externalId, meta…; null when the group itself was deleted): one event
+   * per member stays ~1 KB at any group size. The membership is in group.created/updated/snapshot
+   * and on the compacted groups topic.
+   */
   resource: Record<string, unknown> | null;
-  /** For idsync.group.member.added/removed: the member. */
+  /** For idsync.group.member.added/removed: the member added or removed. */
   member?: { id: string; type: ScimResourceKind };
 }
 
