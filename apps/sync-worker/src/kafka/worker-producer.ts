@@ -1,21 +1,23 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import type { Message, Producer } from 'kafkajs';
+import { CompressionTypes, type Message, type Producer } from 'kafkajs';
 import { createKafkaClient, GroupCommit } from '@idsync/platform';
 import { WorkerConfig } from '../config/worker.config';
+import { splitIntoProduceRequests, type TopicMessages } from './produce-request-splitter';
 
-export interface TopicMessages {
-  topic: string;
-  messages: Message[];
-}
+export type { TopicMessages } from './produce-request-splitter';
 
 /**
  * The worker's one producer: idempotent (no duplicates from its own retries), acks=all, one
- * request in flight (order kept across retries). Everything one input yields goes out in one
- * sendBatch, so an input's events and state records are published together or the call fails.
- * The batches of inputs in flight at the same moment (concurrent partitions) share one produce
- * request (group commit): with one request in flight, a request per input would serialise every
- * partition behind one acks=all round trip each. A failed request fails every input in it; each
- * retries (same event ids, consumers dedupe), as before.
+ * request in flight (order per partition kept across retries), gzip (JSON compresses ~6x).
+ * The batches of inputs in flight at the same moment (concurrent partitions) are merged (group
+ * commit): with one request in flight, a request per input would serialise every partition
+ * behind one acks=all round trip each. The merged batch goes out as produce requests of at most
+ * ~512 KiB uncompressed each, one after the other, so a large change (thousands of member events,
+ * or a big group on the state topic) never makes one request over the broker's size limits.
+ * A send resolves only when every request succeeded. A failure — possibly after earlier requests
+ * were written — fails every input in the merge; none is in the processed-changes ledger yet
+ * (it is written after the send), so each is retried and re-publishes the same event ids:
+ * consumers dedupe on id, as for any redelivery.
  */
 @Injectable()
 export class WorkerProducer implements OnApplicationShutdown {
@@ -41,7 +43,10 @@ export class WorkerProducer implements OnApplicationShutdown {
         else byTopic.set(topic, [...messages]);
       }
     }
-    await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), acks: -1 });
+    const merged = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    for (const topicMessages of splitIntoProduceRequests(merged)) {
+      await producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.GZIP });
+    }
     return batches.map(() => undefined);
   }
 
