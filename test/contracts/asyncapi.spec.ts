@@ -10,6 +10,7 @@ import {
   encodeUserErasedEvent,
   OKTA_SOURCED_EVENT_TYPES,
   TOPICS,
+  topicDefinitions,
   deriveCurrentState,
   deriveIdentityEvents,
   encodeIdentityEvent,
@@ -128,6 +129,17 @@ describe('docs/asyncapi.yaml', () => {
     for (const address of [TOPICS.users, TOPICS.groups]) {
       const channel = channels.find((c) => c.address === address);
       assert.deepEqual(channel?.bindings?.kafka?.topicConfiguration?.['cleanup.policy'], ['compact']);
+    }
+  });
+
+  it('states the topic configs the apps create topics with (libs/contracts topicDefinitions) in each Kafka binding', () => {
+    const channels = Object.values(document.channels);
+    for (const definition of topicDefinitions('')) {
+      const configuration = channels.find((c) => c.address === definition.name)?.bindings?.kafka?.topicConfiguration ?? {};
+      const configs = Object.fromEntries((definition.configEntries ?? []).map((e) => [e.name, e.value]));
+      assert.deepEqual(configuration['cleanup.policy'], [configs['cleanup.policy'] ?? 'delete'], `${definition.name}: cleanup.policy`);
+      const maxMessageBytes = configuration['max.message.bytes'] as number | undefined;
+      assert.equal(maxMessageBytes === undefined ? undefined : String(maxMessageBytes), configs['max.message.bytes'], `${definition.name}: max.message.bytes`);
     }
   });
 

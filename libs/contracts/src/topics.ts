@@ -28,20 +28,35 @@ export interface TopicDefinition {
   configEntries?: Array<{ name: string; value: string }>;
 }
 
+/**
+ * Largest record batch (after compression) the topic accepts: 16 MiB instead of the broker's
+ * 1 MB default. One record can legitimately be large: a group of 10,000+ members is ~1.5 MB of
+ * JSON on the raw changes topic, in group.created/updated/snapshot and on the groups topic (and
+ * it is copied as is to the dead-letter topic if it fails). kafkajs consumers still fetch it:
+ * the broker returns the first batch of a partition even when it exceeds the fetch's maxBytes.
+ */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+const largeRecords = [{ name: 'max.message.bytes', value: String(MAX_MESSAGE_BYTES) }];
+
 const compacted = [
   { name: 'cleanup.policy', value: 'compact' },
   { name: 'min.compaction.lag.ms', value: '60000' },
   { name: 'delete.retention.ms', value: '86400000' },
+  ...largeRecords,
 ];
 
-/** Partition counts and configs used when the apps create missing topics at start-up. */
+/**
+ * Partition counts and configs used when the apps create missing topics at start-up (and
+ * `max.message.bytes`, which they raise on existing topics when lower).
+ */
 export function topicDefinitions(prefix?: string, partitions = 6): TopicDefinition[] {
   return [
-    { name: topicName(TOPICS.scimChanges, prefix), numPartitions: partitions },
+    { name: topicName(TOPICS.scimChanges, prefix), numPartitions: partitions, configEntries: largeRecords },
     { name: topicName(TOPICS.oktaEvents, prefix), numPartitions: partitions },
-    { name: topicName(TOPICS.identityEvents, prefix), numPartitions: partitions },
+    { name: topicName(TOPICS.identityEvents, prefix), numPartitions: partitions, configEntries: largeRecords },
     { name: topicName(TOPICS.users, prefix), numPartitions: partitions, configEntries: compacted },
     { name: topicName(TOPICS.groups, prefix), numPartitions: partitions, configEntries: compacted },
-    { name: topicName(TOPICS.deadLetter, prefix), numPartitions: 1 },
+    { name: topicName(TOPICS.deadLetter, prefix), numPartitions: 1, configEntries: largeRecords },
   ];
 }

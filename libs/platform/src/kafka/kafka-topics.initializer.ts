@@ -4,7 +4,8 @@ import { createKafkaClient } from './kafka-client.factory';
 import { ensureTopics, type TopicSpec } from './kafka-topics';
 
 /**
- * Creates missing topics with explicit partitions and configs before any consumer subscribes.
+ * Creates missing topics with explicit partitions and configs before any consumer subscribes,
+ * and raises configs of existing ones that are below their spec (see ensureTopics).
  * Provided with a factory (`KafkaTopicsInitializer.provider(specsOf)`), since its specs depend on config.
  */
 export class KafkaTopicsInitializer implements OnModuleInit {
@@ -27,8 +28,9 @@ export class KafkaTopicsInitializer implements OnModuleInit {
     const admin = createKafkaClient(this.config, 'idsync-topics').admin();
     await admin.connect();
     try {
-      const created = await ensureTopics(admin, this.specs);
+      const { created, raised } = await ensureTopics(admin, this.specs);
       if (created.length) this.logger.log(`created topics: ${created.join(', ')}`);
+      for (const r of raised) this.logger.log(`raised ${r.config} of topic ${r.topic} from ${r.from} to ${r.to}`);
     } finally {
       await admin.disconnect();
     }
