@@ -9,6 +9,7 @@ export * from './health/kafka.health';
 export * from './kafka/kafka-client.factory';
 export * from './kafka/kafka-topics';
 export * from './kafka/kafka-topics.initializer';
+export * from './kafka/topic-range-reader';
 export * from './batching/group-commit';
 export * from './bootstrap';
 export * from './tracing';
