@@ -31,7 +31,7 @@ describe('pipeline plumbing: gateway → Kafka → sync-worker → Kafka → web
     apps.push(await createIdsyncApp(ScimGatewayModule, { clientId: 'test-gateway' }));
     const { workerAppOptions } = await import('../apps/sync-worker/src/worker.bootstrap');
     apps.push(await createIdsyncApp(SyncWorkerModule, workerAppOptions()));
-    apps.push(await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-webhook', consumerGroupId: `${prefix}-webhook` }));
+    apps.push(await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-webhook' }));
     for (const app of apps) await app.listen(0, '127.0.0.1');
   });
 

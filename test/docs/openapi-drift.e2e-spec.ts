@@ -24,7 +24,7 @@ async function startApp(name: string): Promise<INestApplication> {
   if (name === 'webhook-delivery') {
     const { WebhookDeliveryModule } = await import('../../apps/webhook-delivery/src/app.module');
     const { webhookOpenApi } = await import('../../apps/webhook-delivery/src/webhook.openapi');
-    return createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-openapi-webhook', consumerGroupId: `${process.env.KAFKA_TOPIC_PREFIX}-webhook`, openApi: webhookOpenApi });
+    return createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-openapi-webhook', openApi: webhookOpenApi });
   }
   assert.fail(`no start-up recipe for ${name}: add it to test/docs/openapi-drift.e2e-spec.ts`);
 }
@@ -101,6 +101,7 @@ describe('OpenAPI documents', { timeout: 180_000 }, () => {
       DATABASE_URL: db.url,
       KAFKA_BROKERS: testKafkaBrokers(),
       KAFKA_TOPIC_PREFIX: prefix,
+      WEBHOOK_GROUP_ID: `${prefix}-webhook`,
       ADMIN_API_TOKEN: 'openapi-test-admin-token',
       ENCRYPTION_KEYS: `k1:${EnvelopeCipher.generateKey()}`,
       ENCRYPTION_ACTIVE_KEY_ID: 'k1',

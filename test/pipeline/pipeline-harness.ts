@@ -120,6 +120,8 @@ export async function startPipeline(label: string, env: Record<string, string> =
     KAFKA_BROKERS: testKafkaBrokers(),
     KAFKA_TOPIC_PREFIX: prefix,
     WORKER_GROUP_ID: `${prefix}-worker`,
+    // webhook-delivery (started by some tests on this pipeline) reads its consumer group from here.
+    WEBHOOK_GROUP_ID: `${prefix}-webhook`,
     OUTBOX_POLL_MS: '200',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ...env,

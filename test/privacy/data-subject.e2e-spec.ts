@@ -96,7 +96,7 @@ describe('data-subject rights: export, masked export, erasure', { timeout: 900_0
       WEBHOOK_POLL_MS: '100',
     });
     const { WebhookDeliveryModule } = await import('../../apps/webhook-delivery/src/app.module');
-    webhooks = await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-privacy-webhooks', consumerGroupId: `${pipeline.prefix}-webhook` });
+    webhooks = await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-privacy-webhooks' });
     await webhooks.listen(0, '127.0.0.1');
     db = webhooks.get(DataSource);
     scim = await tenant(pipeline.gateway);

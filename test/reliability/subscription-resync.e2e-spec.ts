@@ -93,7 +93,7 @@ describe('full re-sync of one subscription', { timeout: 300_000 }, () => {
       WEBHOOK_POLL_MS: '100',
     });
     const { WebhookDeliveryModule } = await import('../../apps/webhook-delivery/src/app.module');
-    webhooks = await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-webhook-resync', consumerGroupId: `${pipeline.prefix}-webhook` });
+    webhooks = await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-webhook-resync' });
     await webhooks.listen(0, '127.0.0.1');
     webhooksUrl = (await webhooks.getUrl()).replace('[::1]', '127.0.0.1');
     scim = await tenant(pipeline.gateway);

@@ -65,7 +65,7 @@ export async function startSsoStack(env: Record<string, string> = {}): Promise<S
     ...env,
   });
   const { WebhookDeliveryModule } = await import('../../apps/webhook-delivery/src/app.module');
-  const app = await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-sso', consumerGroupId: `${prefix}-webhook` });
+  const app = await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-sso' });
   await app.listen(port, '127.0.0.1');
   return {
     idp,

@@ -141,7 +141,7 @@ export class WebhookHarness {
 
   async startApp(): Promise<void> {
     const { WebhookDeliveryModule } = await import('../../apps/webhook-delivery/src/app.module');
-    this.app = await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-webhook', consumerGroupId: `${this.prefix}-webhook` });
+    this.app = await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-webhook' });
     await this.app.listen(0, '127.0.0.1');
     this.url = (await this.app.getUrl()).replace('[::1]', '127.0.0.1');
   }
@@ -149,7 +149,7 @@ export class WebhookHarness {
   /** Another replica of the app on the same database and consumer group (closed by close()). */
   async startReplica(): Promise<INestApplication> {
     const { WebhookDeliveryModule } = await import('../../apps/webhook-delivery/src/app.module');
-    const replica = await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-webhook-replica', consumerGroupId: `${this.prefix}-webhook` });
+    const replica = await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-webhook-replica' });
     await replica.listen(0, '127.0.0.1');
     this.replicas.push(replica);
     return replica;

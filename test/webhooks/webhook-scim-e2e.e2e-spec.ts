@@ -81,7 +81,7 @@ describe('webhooks: a SCIM change delivered end to end', { timeout: 240_000 }, (
       WEBHOOK_RESPONSE_TIMEOUT_MS: '5000',
     });
     const { WebhookDeliveryModule } = await import('../../apps/webhook-delivery/src/app.module');
-    webhooks = await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-webhook-scim', consumerGroupId: `${pipeline.prefix}-webhook` });
+    webhooks = await createIdsyncApp(WebhookDeliveryModule, { clientId: 'test-webhook-scim' });
     await webhooks.listen(0, '127.0.0.1');
     webhooksUrl = (await webhooks.getUrl()).replace('[::1]', '127.0.0.1');
     scim = await tenant(pipeline.gateway);

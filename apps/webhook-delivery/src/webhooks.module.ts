@@ -4,7 +4,7 @@ import { AdminApiGuard, adminApiTokenProvider, refusedCredentialAuditMiddleware 
 import { DeliveriesController } from './admin/deliveries.controller';
 import { SubscriptionsController } from './admin/subscriptions.controller';
 import { AttemptDeliveryHandler } from './delivery/commands/attempt-delivery.handler';
-import { FanOutIdentityEventHandler } from './delivery/commands/fan-out-identity-event.handler';
+import { FanOutIdentityEventsHandler } from './delivery/commands/fan-out-identity-events.handler';
 import { RecoverSubscriptionHandler } from './delivery/commands/recover-subscription.handler';
 import { ReplayDeliveryHandler } from './delivery/commands/replay-delivery.handler';
 import { DeliveryRepository } from './delivery/delivery.repository';
@@ -13,7 +13,7 @@ import { GetDeliveryHandler } from './delivery/queries/get-delivery.handler';
 import { ListDeliveriesHandler } from './delivery/queries/list-deliveries.handler';
 import { WebhookHttpClient } from './delivery/webhook-http-client';
 import { WebhookConfig } from './config/webhook.config';
-import { IdentityEventsMessageController } from './events/identity-events.message-controller';
+import { IdentityEventsConsumer } from './events/identity-events.consumer';
 import { CreateSubscriptionHandler } from './subscriptions/commands/create-subscription.handler';
 import { DeleteSubscriptionHandler } from './subscriptions/commands/delete-subscription.handler';
 import { ResyncSubscriptionHandler } from './subscriptions/commands/resync-subscription.handler';
@@ -28,7 +28,7 @@ import { SubscriptionRepository } from './subscriptions/subscription.repository'
 /** Subscriptions (admin API), fan-out of the public stream into delivery records, and their delivery. */
 @Module({
   imports: [CqrsModule],
-  controllers: [IdentityEventsMessageController, SubscriptionsController, DeliveriesController],
+  controllers: [SubscriptionsController, DeliveriesController],
   providers: [
     adminApiTokenProvider(WebhookConfig),
     AdminApiGuard,
@@ -44,7 +44,8 @@ import { SubscriptionRepository } from './subscriptions/subscription.repository'
     RotateSecretHandler,
     ListSubscriptionsHandler,
     GetSubscriptionHandler,
-    FanOutIdentityEventHandler,
+    FanOutIdentityEventsHandler,
+    IdentityEventsConsumer,
     AttemptDeliveryHandler,
     ReplayDeliveryHandler,
     RecoverSubscriptionHandler,

@@ -92,6 +92,18 @@ function toDelivery(r: DeliveryRow): Delivery {
   };
 }
 
+/** A subscription that gets an event, and the body it gets. */
+export interface DeliveryTarget {
+  subscriptionId: string;
+  payload: string;
+}
+
+/** One event and the subscriptions it is delivered to. */
+export interface EventDeliveries {
+  event: IdentityEvent;
+  targets: DeliveryTarget[];
+}
+
 /** Keep attempt-log rows small whatever the receiver answers. */
 const STORED_RESPONSE_BODY_CHARS = 1_024;
 const STORED_ERROR_CHARS = 500;
@@ -99,24 +111,25 @@ const STORED_ERROR_CHARS = 500;
 /** Delivery records, their leases and the attempt log. Every query is scoped by tenant (or by a leased row). */
 @Injectable()
 export class DeliveryRepository {
-  private readonly inserts = new GroupCommit<{ event: IdentityEvent; targets: Array<{ subscriptionId: string; payload: string }>; firstAttemptDelayMs: number }, number>((batch) =>
-    this.insertMany(batch),
-  );
+  /** One item per fan-out command (one partition's batch); maxBatch bounds the rows of one INSERT. */
+  private readonly inserts = new GroupCommit<{ events: readonly EventDeliveries[]; firstAttemptDelayMs: number }, number>((batches) => this.insertMany(batches), { maxBatch: 16 });
 
   constructor(private readonly db: DataSource) {}
 
   /**
-   * One record per (event, subscription), each with the exact body that will be signed and sent;
-   * a redelivered Kafka record inserts nothing new. Events fanned out at the same moment
-   * (concurrent partitions) share one INSERT (group commit). Resolves with the records created.
+   * One record per (event, target subscription), each with the exact body that will be signed and
+   * sent; a redelivered Kafka record inserts nothing new. The rows go in in the order given, so
+   * `seq` ascends with it (per-resource order). Batches fanned out at the same moment (concurrent
+   * partitions) share one INSERT (group commit); each batch is stored whole or not at all.
+   * Resolves with the records created.
    */
-  insertForEvent(event: IdentityEvent, targets: Array<{ subscriptionId: string; payload: string }>, firstAttemptDelayMs: number): Promise<number> {
-    if (targets.length === 0) return Promise.resolve(0);
-    return this.inserts.submit({ event, targets, firstAttemptDelayMs });
+  insertForEvents(events: readonly EventDeliveries[], firstAttemptDelayMs: number): Promise<number> {
+    if (!events.some((e) => e.targets.length > 0)) return Promise.resolve(0);
+    return this.inserts.submit({ events, firstAttemptDelayMs });
   }
 
-  private async insertMany(batch: Array<{ event: IdentityEvent; targets: Array<{ subscriptionId: string; payload: string }>; firstAttemptDelayMs: number }>): Promise<number[]> {
-    const rows = batch.flatMap((b, index) => b.targets.map((t) => ({ index, event: b.event, delayMs: b.firstAttemptDelayMs, ...t })));
+  private async insertMany(batches: Array<{ events: readonly EventDeliveries[]; firstAttemptDelayMs: number }>): Promise<number[]> {
+    const rows = batches.flatMap((b, index) => b.events.flatMap(({ event, targets }) => targets.map((t) => ({ index, event, delayMs: b.firstAttemptDelayMs, ...t }))));
     const inserted: Array<{ subscription_id: string; event_id: string }> = await this.db.query(
       `INSERT INTO webhook_deliveries (id, tenant_id, subscription_id, event_id, event_type, subject_key, payload, next_attempt_at)
        SELECT t.id, t.tenant_id, t.subscription_id, t.event_id, t.event_type, t.subject_key, t.payload, now() + make_interval(secs => t.delay_ms / 1000)
@@ -129,7 +142,7 @@ export class DeliveryRepository {
       ],
     );
     const indexOf = new Map(rows.map((r) => [`${r.subscriptionId.toLowerCase()}/${r.event.cloudEvent.id}`, r.index]));
-    const counts = batch.map(() => 0);
+    const counts = batches.map(() => 0);
     for (const r of inserted) {
       const i = indexOf.get(`${r.subscription_id}/${r.event_id}`);
       if (i !== undefined) counts[i]++;
