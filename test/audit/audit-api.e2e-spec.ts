@@ -76,7 +76,7 @@ describe('audit trail through scim-gateway (/admin/audit)', () => {
     ]);
     assert.ok(create.changes?.some((c) => c.path === 'userName' && c.after === 'ann@example.com'));
     assert.ok(create.changes?.every((c) => c.path !== 'password' || !('after' in c)));
-    assert.equal(create.seq + 1, patch.seq);
+    assert.equal(Number(create.seq) + 1, patch.seq);
     assert.equal(patch.prevHash, create.hash, 'the patch record links to the create record');
 
     const everything = JSON.stringify(await gw.dataSource.query('SELECT * FROM audit_log'));

@@ -2,12 +2,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AuditChainVerifier, AuditCheckpointer, AuditWriter, CheckpointSigner, type AuditEntry } from '@idsync/audit';
+import { AuditChainVerifier, AuditChainer, AuditCheckpointer, AuditWriter, CheckpointSigner, type AuditEntry } from '@idsync/audit';
 import { dataSourceOptions } from '@idsync/persistence';
 import { createTestDatabase, type TestDatabase } from '@idsync/testing';
 
-// The chain at the database level: AuditWriter appends from concurrent transactions, and the
-// verifier is shown each kind of tampering (through plain SQL, as an attacker with DB access would).
+// The chain at the database level: AuditWriter appends from concurrent transactions (chained
+// right after each commit by AuditChainer), and the verifier is shown each kind of tampering (through plain SQL, as an attacker with DB access would).
 
 function entry(tenantId: string | null, n: number): AuditEntry {
   return {
@@ -83,6 +83,48 @@ describe('audit hash chain (AuditWriter, AuditChainVerifier, AuditCheckpointer)'
     await append(tenant, 1);
     assert.deepEqual((await ds.query('SELECT seq FROM audit_log WHERE tenant_id = $1 ORDER BY seq', [tenant])).map((r: { seq: string }) => Number(r.seq)), [1, 2, 3]);
     assert.equal((await verify(tenant)).ok, true);
+  });
+
+  it('chains in commit order: a record is linked only once its transaction commits, after records that committed before it', async () => {
+    const tenant = randomUUID();
+    let releaseFirst!: () => void;
+    const firstMayCommit = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let firstInserted!: () => void;
+    const firstHasInserted = new Promise<void>((resolve) => (firstInserted = resolve));
+    // The first transaction inserts (lower id) and stays open while a second one commits.
+    const first = ds.transaction(async (tx) => {
+      await AuditWriter.record(tx, entry(tenant, 1));
+      firstInserted();
+      await firstMayCommit;
+    });
+    await firstHasInserted;
+    await append(tenant, 1);
+    const whileOpen = (await ds.query('SELECT resource_id, seq FROM audit_log WHERE tenant_id = $1 ORDER BY id', [tenant])) as Array<{ resource_id: string; seq: string }>;
+    assert.deepEqual(whileOpen.map((r) => [r.resource_id, Number(r.seq)]), [['user-1', 1]], 'only the committed record is visible, and chained');
+    releaseFirst();
+    await first;
+    const rows = (await ds.query('SELECT id, seq FROM audit_log WHERE tenant_id = $1 ORDER BY seq', [tenant])) as Array<{ id: string; seq: string }>;
+    assert.deepEqual(rows.map((r) => Number(r.seq)), [1, 2]);
+    assert.ok(BigInt(rows[1].id) < BigInt(rows[0].id), 'the later-committed record has the lower id but the later seq');
+    const report = await verify(tenant);
+    assert.equal(report.ok, true, JSON.stringify(report.firstBreak));
+    assert.equal(report.pending, 0);
+  });
+
+  it('a committed record left unchained (its process died before the pass) is reported as pending, not as a break, and the next pass links it', async () => {
+    const tenant = randomUUID();
+    await append(tenant, 3);
+    // What a write leaves when its process stops between COMMIT and the chaining pass.
+    await ds.query(`INSERT INTO audit_log (tenant_id, occurred_at, actor_type, actor_id, action, details) VALUES ($1, date_trunc('milliseconds', now()), 'system', 'test', 'user.patch', '{}')`, [tenant]);
+    const before = await verify(tenant);
+    assert.equal(before.ok, true, JSON.stringify(before.firstBreak));
+    assert.deepEqual([before.records, before.pending, before.chains[0].pending, before.chains[0].headSeq], [3, 1, 1, 3]);
+
+    await append(tenant, 1);
+    const after = await verify(tenant);
+    assert.equal(after.ok, true, JSON.stringify(after.firstBreak));
+    assert.deepEqual([after.records, after.pending, after.chains[0].headSeq], [5, 0, 5]);
+    assert.deepEqual(await AuditChainer.chainAll(ds), 0, 'nothing left to chain');
   });
 
   it('pinpoints an edited record (content changed, hash left alone) and one whose hash was recomputed too', async () => {

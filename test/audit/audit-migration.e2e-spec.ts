@@ -11,7 +11,11 @@ import { createTestDatabase, type TestDatabase } from '@idsync/testing';
 describe('migration auditHashChain: existing audit records are chained', () => {
   let db: TestDatabase;
   let ds: DataSource;
-  const migration = new (MIGRATIONS.find((m) => m.name === 'AuditHashChain1764800000000') as new () => { up(q: unknown): Promise<void>; down(q: unknown): Promise<void> })();
+  type Migration = { up(q: unknown): Promise<void>; down(q: unknown): Promise<void> };
+  const migrationNamed = (name: string) => new (MIGRATIONS.find((m) => m.name === name) as new () => Migration)();
+  const migration = migrationNamed('AuditHashChain1764800000000');
+  // The later auditChainSequencer migration changes the same columns: undone first, redone after.
+  const sequencer = migrationNamed('AuditChainSequencer1765600000000');
 
   before(async () => {
     db = await createTestDatabase('audit_migration');
@@ -26,6 +30,7 @@ describe('migration auditHashChain: existing audit records are chained', () => {
   it('chains pre-existing rows of each tenant (and tenant-less ones) so they verify, and appends continue the chain', async () => {
     const runner = ds.createQueryRunner();
     try {
+      await sequencer.down(runner);
       await migration.down(runner);
       const [a, b] = [randomUUID(), randomUUID()];
       // Rows as the pre-chain AuditWriter wrote them (microsecond times, jsonb details, no diff).
@@ -33,6 +38,7 @@ describe('migration auditHashChain: existing audit records are chained', () => {
         await ds.query(`INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, resource_type, resource_id, details) VALUES ($1, 'admin', 'x', $2, 'User', 'u1', '{"version": 2, "changedAttributes": ["title"]}')`, [tenant, action]);
       }
       await migration.up(runner);
+      await sequencer.up(runner);
       const rows = (await ds.query('SELECT tenant_id, seq, action FROM audit_log ORDER BY id')) as Array<{ tenant_id: string | null; seq: string; action: string }>;
       assert.deepEqual(rows.map((r) => [r.tenant_id, Number(r.seq)]), [[a, 1], [b, 1], [a, 2], [null, 1], [a, 3]]);
       assert.equal((await new AuditChainVerifier(ds).verify()).ok, true);

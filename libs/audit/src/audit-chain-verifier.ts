@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { GENESIS_HASH, SYSTEM_CHAIN_ID, changesHash, contentHash, linkHash } from './audit-chain';
-import { AUDIT_LOG_COLUMNS, contentOf, type AuditLogRow } from './audit-record';
+import { AUDIT_LOG_COLUMNS, contentOf, type ChainedAuditLogRow as AuditLogRow } from './audit-record';
 import { checkpointKeyId, verifyCheckpointSignature } from './checkpoint-signer';
 import type { SqlRunner } from './sql-runner';
 
@@ -31,6 +31,8 @@ export interface ChainReport {
   firstSeq: number | null;
   lastSeq: number | null;
   headSeq: number | null;
+  /** Records committed but not chained yet (normally linked milliseconds after commit): not tampering, and not verified. */
+  pending: number;
   checkpointsChecked: number;
   signaturesChecked: number;
   break: ChainBreak | null;
@@ -39,7 +41,10 @@ export interface ChainReport {
 
 export interface AuditVerificationReport {
   ok: boolean;
+  /** Chained records verified. */
   records: number;
+  /** Records waiting to be chained (see ChainReport.pending). */
+  pending: number;
   chains: ChainReport[];
   /** The first break of the first broken chain (chains in tenant id order). */
   firstBreak: ChainBreak | null;
@@ -78,11 +83,28 @@ export class AuditChainVerifier {
 
   async verify(options: AuditVerifyOptions = {}): Promise<AuditVerificationReport> {
     const chains = await this.chainIds(options.tenantId);
+    const pending = await this.pendingByChain(options.tenantId);
     const reports: ChainReport[] = [];
-    for (const chainId of chains) reports.push(await this.verifyChain(chainId, options));
+    for (const chainId of chains) reports.push({ ...(await this.verifyChain(chainId, options)), pending: pending.get(chainId) ?? 0 });
     const firstBreak = reports.find((r) => r.break)?.break ?? null;
     const checkpointMismatches = reports.flatMap((r) => r.checkpointMismatches);
-    return { ok: !firstBreak && checkpointMismatches.length === 0, records: reports.reduce((n, r) => n + r.records, 0), chains: reports, firstBreak, checkpointMismatches };
+    return {
+      ok: !firstBreak && checkpointMismatches.length === 0,
+      records: reports.reduce((n, r) => n + r.records, 0),
+      pending: reports.reduce((n, r) => n + r.pending, 0),
+      chains: reports,
+      firstBreak,
+      checkpointMismatches,
+    };
+  }
+
+  private async pendingByChain(tenantId: string | null | undefined): Promise<Map<string, number>> {
+    const only = tenantId === undefined ? null : (tenantId?.toLowerCase() ?? SYSTEM_CHAIN_ID);
+    const rows = (await this.db.query('SELECT chain_id, count(*)::int AS n FROM audit_log WHERE seq IS NULL AND ($1::uuid IS NULL OR chain_id = $1::uuid) GROUP BY chain_id', [only])) as Array<{
+      chain_id: string;
+      n: number;
+    }>;
+    return new Map(rows.map((r) => [r.chain_id, r.n]));
   }
 
   private async chainIds(tenantId: string | null | undefined): Promise<string[]> {
@@ -107,6 +129,7 @@ export class AuditChainVerifier {
       firstSeq: null,
       lastSeq: null,
       headSeq: head ? Number(head.seq) : null,
+      pending: 0,
       checkpointsChecked: 0,
       signaturesChecked: 0,
       break: null,
@@ -120,11 +143,15 @@ export class AuditChainVerifier {
     let expectedPrev: Buffer = GENESIS_HASH;
     let last: AuditLogRow | undefined;
     let after = 0n;
+    // Records chained after the head was read are left to the next run: the chainer keeps linking
+    // while this reads, and a head read first must not look like a truncated tail.
+    const upTo = head ? head.seq : null;
     for (;;) {
-      const rows = (await this.db.query(`SELECT ${AUDIT_LOG_COLUMNS} FROM audit_log WHERE chain_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [
+      const rows = (await this.db.query(`SELECT ${AUDIT_LOG_COLUMNS} FROM audit_log WHERE chain_id = $1 AND seq > $2 AND ($4::bigint IS NULL OR seq <= $4) ORDER BY seq LIMIT $3`, [
         chainId,
         after.toString(),
         batchSize,
+        upTo,
       ])) as AuditLogRow[];
       for (const row of rows) {
         const seq = Number(row.seq);

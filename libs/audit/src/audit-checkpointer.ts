@@ -1,11 +1,7 @@
 import { SYSTEM_CHAIN_ID } from './audit-chain';
+import type { TransactionalSqlRunner } from './audit-chainer';
 import type { CheckpointSigner } from './checkpoint-signer';
 import type { SqlRunner } from './sql-runner';
-
-/** A DataSource-like handle that can also run a transaction (TypeORM DataSource). */
-export interface TransactionalSqlRunner extends SqlRunner {
-  transaction<T>(run: (tx: SqlRunner) => Promise<T>): Promise<T>;
-}
 
 export interface RetentionResult {
   tenantId: string | null;

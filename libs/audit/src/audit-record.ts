@@ -6,7 +6,8 @@ export interface AuditLogRow {
   id: string;
   tenant_id: string | null;
   chain_id: string;
-  seq: string;
+  /** seq, prev_hash and hash are NULL until the chainer links the record (right after its commit). */
+  seq: string | null;
   occurred_at: Date;
   actor_type: string;
   actor_id: string;
@@ -17,9 +18,12 @@ export interface AuditLogRow {
   details: Record<string, unknown>;
   changes: AttributeChange[] | null;
   changes_hash: Buffer | null;
-  prev_hash: Buffer;
-  hash: Buffer;
+  prev_hash: Buffer | null;
+  hash: Buffer | null;
 }
+
+/** A row the chainer has linked. */
+export type ChainedAuditLogRow = AuditLogRow & { seq: string; prev_hash: Buffer; hash: Buffer };
 
 export const AUDIT_LOG_COLUMNS =
   'id, tenant_id, chain_id, seq, occurred_at, actor_type, actor_id, action, resource_type, resource_id, outcome, details, changes, changes_hash, prev_hash, hash';
@@ -28,7 +32,8 @@ export const AUDIT_LOG_COLUMNS =
 export interface AuditRecord {
   id: string;
   tenantId: string | null;
-  seq: number;
+  /** Chain position; seq, prevHash and hash are null while the record waits to be chained (milliseconds after its commit). */
+  seq: number | null;
   occurredAt: string;
   actor: { type: string; id: string };
   action: string;
@@ -38,15 +43,15 @@ export interface AuditRecord {
   /** The attribute diff; null when the record has none (or it was erased: changesHash remains). */
   changes: AttributeChange[] | null;
   changesHash: string | null;
-  prevHash: string;
-  hash: string;
+  prevHash: string | null;
+  hash: string | null;
 }
 
 export function toAuditRecord(r: AuditLogRow): AuditRecord {
   return {
     id: String(r.id),
     tenantId: r.tenant_id,
-    seq: Number(r.seq),
+    seq: r.seq === null ? null : Number(r.seq),
     occurredAt: auditTime(r.occurred_at),
     actor: { type: r.actor_type, id: r.actor_id },
     action: r.action,
@@ -55,8 +60,8 @@ export function toAuditRecord(r: AuditLogRow): AuditRecord {
     details: r.details,
     changes: r.changes,
     changesHash: r.changes_hash?.toString('hex') ?? null,
-    prevHash: r.prev_hash.toString('hex'),
-    hash: r.hash.toString('hex'),
+    prevHash: r.prev_hash?.toString('hex') ?? null,
+    hash: r.hash?.toString('hex') ?? null,
   };
 }
 
