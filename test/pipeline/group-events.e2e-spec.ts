@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { TOPICS } from '@idsync/contracts';
 import { waitFor } from '@idsync/testing';
 import { GROUP_SCHEMA, PATCH_OP, USER_SCHEMA, expectStatus, tenant, type TenantClient } from '../scim/scim-e2e.helpers';
+import { benchUserId, usersSelectParams, usersSelectSql } from '../../bench/bench-users';
 import { startPipeline, type PipelineHarness, type ReadIdentityEvent } from './pipeline-harness';
 
 describe('pipeline: groups and memberships → identity events', () => {
@@ -44,6 +45,17 @@ describe('pipeline: groups and memberships → identity events', () => {
       ['000000000001.000000', '000000000001.000001', '000000000001.000002'],
     );
     assert.deepEqual(events[1].data.member, { id: u1, type: 'User' });
+    assert.deepEqual(
+      (events[0].data.resource as { members?: Array<{ value: string }> }).members?.map((m) => m.value),
+      [u1, u2],
+      'group.created carries the full group',
+    );
+    for (const e of events.slice(1)) {
+      const resource = e.data.resource as Record<string, unknown>;
+      assert.equal(resource.displayName, 'Engineering');
+      assert.equal(resource.id, g);
+      assert.ok(!('members' in resource), 'member events carry the group without its members list');
+    }
     assert.ok(events.every((e) => e.key === `${scim.tenantId}:${g}`));
 
     // Okta: add a member, then remove one by filter.
@@ -70,6 +82,7 @@ describe('pipeline: groups and memberships → identity events', () => {
       ['idsync.group.member.removed', u3],
       ['idsync.group.deleted', undefined],
     ]);
+    assert.equal(events[7].data.resource, null, 'member.removed of a deleted group: no resource');
 
     const sequences = events.map((e) => e.ce.sequence);
     assert.deepEqual(sequences, [...sequences].sort(), 'sequence increases in string order');
@@ -88,5 +101,59 @@ describe('pipeline: groups and memberships → identity events', () => {
       beforeDelete.members?.map((m) => m.value),
       [u3],
     );
+  });
+
+  it('ONE PATCH adding 1,500 members → exactly 1,500 small member.added events, the full group on the compacted topic, no dead letter', { timeout: 120_000 }, async () => {
+    const MEMBERS = 1_500;
+    // The member users are loaded with SQL (the rows the gateway writes, as the fan-out bench does):
+    // creating 1,500 through SCIM would dominate the test's time; the change under test is the PATCH.
+    await pipeline.gateway.dataSource.query(
+      `INSERT INTO scim_resources (id, tenant_id, resource_type, user_name, external_id, display_name, active, data, norm, version, created_at, updated_at) ${usersSelectSql()}`,
+      usersSelectParams(scim.tenantId, 1, MEMBERS, MEMBERS),
+    );
+    const memberIds = Array.from({ length: MEMBERS }, (_, k) => benchUserId(scim.tenantId, k + 1));
+    const created = await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Everyone' });
+    expectStatus(created, 201);
+    const g = String(created.body.id);
+
+    const patched = await scim.patch(`/Groups/${g}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: memberIds.map((value) => ({ value })) }] });
+    expectStatus(patched, 200);
+
+    const isAdded = (e: ReadIdentityEvent) => e.ce.subject === g && e.ce.type === 'idsync.group.member.added';
+    const added = await waitFor(
+      () => {
+        const found = pipeline.reader.events(isAdded);
+        return found.length >= MEMBERS ? found : undefined;
+      },
+      { timeoutMs: 90_000, what: `${MEMBERS} member.added events` },
+    );
+    const latestState = await waitFor(
+      () => {
+        const value = pipeline.reader.on(TOPICS.groups).filter((r) => r.key === `${scim.tenantId}:${g}`).at(-1)?.value;
+        const group = value ? (JSON.parse(value) as { members?: Array<{ value: string }> }) : undefined;
+        return group?.members?.length === MEMBERS ? group : undefined;
+      },
+      { timeoutMs: 30_000, what: `the groups topic record with ${MEMBERS} members` },
+    );
+    assert.deepEqual(new Set(latestState.members?.map((m) => m.value)), new Set(memberIds));
+
+    // Exactly one event per member, all from the one change (a retried partial send would re-publish ids: none here).
+    assert.equal(new Set(added.map((e) => e.ce.changeid)).size, 1, 'one change');
+    assert.equal(added.length, MEMBERS);
+    assert.deepEqual(new Set(added.map((e) => (e.data.member as { id: string }).id)), new Set(memberIds));
+    assert.equal(new Set(added.map((e) => e.ce.id)).size, MEMBERS);
+    for (const e of added) {
+      const bytes = Buffer.byteLength(e.value ?? '') + Object.entries(e.headers).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+      assert.ok(bytes < 4096, `member event of ${bytes} bytes`);
+      const resource = e.data.resource as Record<string, unknown>;
+      assert.ok(!('members' in resource), 'no members list in a member event');
+      assert.equal(resource.displayName, 'Everyone');
+    }
+    assert.deepEqual(
+      added.map((e) => e.ce.sequence),
+      [...added.map((e) => e.ce.sequence)].sort(),
+      'read in sequence order (the split produce requests kept the partition order)',
+    );
+    assert.equal(pipeline.reader.on(TOPICS.deadLetter).length, 0, 'nothing dead-lettered');
   });
 });
