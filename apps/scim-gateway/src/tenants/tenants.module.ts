@@ -1,14 +1,11 @@
 import { Global, Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
-import { ScimBearerStrategy } from '../auth/scim-bearer.strategy';
 import { ScimTokenService } from './scim-token.service';
 import { TenantService } from './tenant.service';
 
-/** Tenants and their SCIM bearer tokens (and the passport strategy that checks them). */
+/** Tenants and their SCIM bearer tokens (checked by ScimAuthGuard). */
 @Global()
 @Module({
-  imports: [PassportModule],
-  providers: [TenantService, ScimTokenService, ScimBearerStrategy],
+  providers: [TenantService, ScimTokenService],
   exports: [TenantService, ScimTokenService],
 })
 export class TenantsModule {}
