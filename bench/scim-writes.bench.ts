@@ -332,6 +332,7 @@ async function fanoutScenario(stack: ScimStack, opts: Options) {
 
     // Events of this group, from the start of the topic; one per (type, member) counted once.
     const memberAdded = new Map<string, number>();
+    let largestMemberEventBytes = 0; // value + headers: each carries the group without its members
     let otherEvents = 0;
     let firstEventAt = 0;
     await consumer.connect();
@@ -346,6 +347,8 @@ async function fanoutScenario(stack: ScimStack, opts: Options) {
           otherEvents++;
           return;
         }
+        const headerBytes = Object.entries(message.headers ?? {}).reduce((n, [k, v]) => n + k.length + (Buffer.isBuffer(v) ? v.length : 0), 0);
+        largestMemberEventBytes = Math.max(largestMemberEventBytes, (message.value?.length ?? 0) + headerBytes);
         const data = JSON.parse(message.value?.toString() ?? '{}') as { member?: { id?: string } };
         if (data.member?.id && !memberAdded.has(data.member.id)) {
           memberAdded.set(data.member.id, performance.now());
@@ -408,6 +411,7 @@ async function fanoutScenario(stack: ScimStack, opts: Options) {
       changeRecordBytes: outboxRow?.bytes ?? null,
       changeRecordPublished: outboxAfter?.published ?? false,
       memberAddedEvents: memberAdded.size,
+      largestMemberEventBytes,
       otherEventsOfTheGroup: otherEvents,
       patchToFirstEventMs: firstEventAt ? Math.round(firstEventAt - t0) : null,
       patchToLastEventMs: lastEventAt ? Math.round(lastEventAt - t0) : null,
@@ -419,7 +423,7 @@ async function fanoutScenario(stack: ScimStack, opts: Options) {
         '',
         `group fan-out: one PATCH adding ${opts.members} members → HTTP ${status} in ${result.httpMs} ms (request ${result.requestKiB} KiB, response ${result.responseKiB} KiB), ${stored} membership rows`,
         `change record ${result.changeRecordBytes ?? '?'} bytes, published to Kafka: ${result.changeRecordPublished}`,
-        `member.added events on the public topic: ${memberAdded.size}/${opts.members}${result.patchToLastEventMs !== null ? `, first after ${result.patchToFirstEventMs} ms, last after ${result.patchToLastEventMs} ms` : ''}`,
+        `member.added events on the public topic: ${memberAdded.size}/${opts.members}${result.patchToLastEventMs !== null ? `, first after ${result.patchToFirstEventMs} ms, last after ${result.patchToLastEventMs} ms` : ''} (largest ${largestMemberEventBytes} bytes with headers)`,
         `target: completed in under 5 s with one event per member — ${result.httpMs < 5000 ? 'HTTP under 5 s' : 'HTTP NOT under 5 s'}, ${allEvents ? 'every member event arrived' : 'events MISSING'}`,
         '',
       ].join('\n'),
