@@ -1,24 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { readTopicRange, TopicNotFoundError, type TopicRangeRecord } from '@idsync/platform';
 import { testKafkaBrokers } from '@idsync/testing';
 
 /** A record as a test reads it back: coordinates plus the raw key, value and headers. */
-export interface ReadRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: IHeaders;
-}
+export type ReadRecord = TopicRangeRecord;
 
 export function testKafka(clientId = 'contracts-test'): Kafka {
   return new Kafka({ clientId, brokers: testKafkaBrokers().split(','), logLevel: logLevel.NOTHING, retry: { retries: 5 } });
 }
 
 /**
- * Reads `topics` from the beginning with a consumer group of its own until `done(records)` holds,
- * then disconnects; fails after `timeoutMs` naming what it waited for and what it had.
+ * Reads `topics` from the beginning (readTopicRange: up to the marks at each attempt) until
+ * `done(records)` holds, re-reading for records (or topics) still on their way; fails after `timeoutMs`
+ * naming what it waited for and what it had.
  */
 export async function readTopicsUntil(
   kafka: Kafka,
@@ -26,31 +20,18 @@ export async function readTopicsUntil(
   done: (records: ReadRecord[]) => boolean,
   { timeoutMs = 30_000, what = 'records' } = {},
 ): Promise<ReadRecord[]> {
-  const consumer = kafka.consumer({ groupId: `contracts-reader-${randomUUID()}`, maxWaitTimeInMs: 200 });
-  const records: ReadRecord[] = [];
-  let satisfied: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => (satisfied = resolve));
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ topic, partition, message }) => {
-        records.push({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {} });
-        if (done(records)) satisfied();
-      },
-    });
-    await Promise.race([
-      finished,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; read ${records.length} record(s)`)), timeoutMs);
-      }),
-    ]);
-    return records;
-  } finally {
-    clearTimeout(timer);
-    await consumer.disconnect();
+  const deadline = Date.now() + timeoutMs;
+  let records: ReadRecord[] = [];
+  while (Date.now() < deadline) {
+    try {
+      records = await readTopicRange(kafka, topics, { groupIdPrefix: 'contracts-reader', timeoutMs: Math.max(deadline - Date.now(), 1), consumer: { maxWaitTimeInMs: 200 } });
+      if (done(records)) return records;
+    } catch (err) {
+      if (!(err instanceof TopicNotFoundError)) throw err; // not created yet: like no records yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; read ${records.length} record(s)`);
 }
 
 /** A header value as text (kafkajs hands headers back as Buffers). */

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import { readTopicRange } from '@idsync/platform';
 
 /** One key of a compacted current-state topic, as it stands at the high-water marks. */
 export interface CurrentStateEntry {
@@ -42,55 +42,16 @@ export async function readCurrentState(kafka: Kafka, topic: string, options: Rea
 export async function readCurrentStates(kafka: Kafka, topics: string[], options: ReadCurrentStateOptions): Promise<Map<string, Map<string, CurrentStateEntry>>> {
   const prefix = `${options.tenantId}:`;
   const states = new Map(topics.map((t) => [t, new Map<string, CurrentStateEntry>()]));
-  const admin = kafka.admin();
-  await admin.connect();
-  const groupId = `idsync-reconcile-${randomUUID()}`;
-  try {
-    // Partitions still to read ("topic/partition"): last offset to reach (high-water mark − 1).
-    const remaining = new Map<string, bigint>();
-    for (const topic of topics) {
-      for (const o of await admin.fetchTopicOffsets(topic)) if (BigInt(o.high) > BigInt(o.low)) remaining.set(`${topic}/${o.partition}`, BigInt(o.high) - 1n);
-    }
-    if (remaining.size === 0) return states;
-
-    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
-    await consumer.connect();
-    try {
-      let finish: () => void = () => undefined;
-      const done = new Promise<void>((resolve) => (finish = resolve));
-      await consumer.subscribe({ topics, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ topic, partition, message }) => {
-          const last = remaining.get(`${topic}/${partition}`);
-          if (last === undefined) return;
-          const key = message.key?.toString('utf8') ?? '';
-          if (key.startsWith(prefix)) {
-            const value = message.value === null ? null : (JSON.parse(message.value.toString('utf8')) as Record<string, unknown>);
-            states.get(topic)?.set(key, { resourceId: key.slice(prefix.length), value, version: versionOfResource(value) });
-          }
-          if (BigInt(message.offset) >= last) {
-            remaining.delete(`${topic}/${partition}`);
-            if (remaining.size === 0) finish();
-          }
-        },
-      });
-      let timer: NodeJS.Timeout | undefined;
-      const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${topics.join(', ')}: end of ${remaining.size} partition(s) not reached within ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        await Promise.race([done, deadline]);
-      } finally {
-        clearTimeout(timer);
-      }
-    } finally {
-      await consumer.disconnect();
-    }
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    return states;
-  } finally {
-    await admin.disconnect();
-  }
+  // Records are folded as they come (the topics hold every tenant): only this tenant's keys are kept.
+  await readTopicRange(kafka, topics, {
+    groupIdPrefix: 'idsync-reconcile',
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    onRecord: ({ topic, key: rawKey, value: rawValue }) => {
+      const key = rawKey?.toString('utf8') ?? '';
+      if (!key.startsWith(prefix)) return;
+      const value = rawValue === null ? null : (JSON.parse(rawValue.toString('utf8')) as Record<string, unknown>);
+      states.get(topic)?.set(key, { resourceId: key.slice(prefix.length), value, version: versionOfResource(value) });
+    },
+  });
+  return states;
 }

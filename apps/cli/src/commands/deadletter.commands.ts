@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
-import { Kafka, type Admin, type IHeaders, type KafkaMessage, type Message } from 'kafkajs';
+import { Kafka, type Admin, type IHeaders, type Message } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, DEAD_LETTER_HEADER_PREFIX, REDRIVEN_FROM_HEADER, TOPICS, topicName } from '@idsync/contracts';
+import { readTopicRange, TopicNotFoundError, type PartitionOffsets, type PartitionRange, type TopicRangeRecord } from '@idsync/platform';
 import { CliFailure, CliUsageError, cliKafka, formatTable, kafkaBrokers, kafkaTopicPrefix, oneLine, positiveInteger, printResult, progressBar, withDeadline, withJsonOption } from '../cli-support';
 
 // `idsync deadletter list|redrive`: inspect idsync.deadletter.v1 and put records back on the topic
@@ -66,58 +66,29 @@ async function withAdmin<T>(kafka: Kafka, settings: KafkaSettings, fn: (admin: A
   }
 }
 
-interface PartitionRange {
-  partition: number;
-  /** First offset to read (inclusive). */
-  from: bigint;
-  /** The high-water mark when the command started (exclusive). */
-  to: bigint;
-}
-
-/** Offsets each partition holds now: [low, high). Fails clearly when the topic does not exist. */
-async function partitionOffsets(admin: Admin, topic: string): Promise<Array<{ partition: number; low: bigint; high: bigint }>> {
-  // listTopics first: a consumer or offset fetch could otherwise auto-create the topic.
-  if (!(await admin.listTopics()).includes(topic)) throw new CliFailure(`topic ${topic} does not exist (check KAFKA_TOPIC_PREFIX)`);
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return offsets.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) })).sort((a, b) => a.partition - b.partition);
-}
-
 /**
- * Reads the given ranges with a consumer of a throwaway group (no offsets committed; the group is
- * deleted afterwards) and resolves once every range is read up to its end.
+ * The dead letters in the ranges `ranges` picks from the offsets found at the start (default: all;
+ * `newestPerPartition` narrows them), read up to the high-water marks then noted.
  */
-async function readRanges(kafka: Kafka, admin: Admin, settings: KafkaSettings, ranges: PartitionRange[]): Promise<DeadLetter[]> {
-  const pending = ranges.filter((r) => r.from < r.to);
-  if (pending.length === 0) return [];
-  const groupId = `idsync-cli-deadletter-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
-  const read: DeadLetter[] = [];
-  const remaining = new Map(pending.map((r) => [r.partition, r]));
-  let finished: () => void = () => undefined;
-  const allRead = new Promise<void>((resolve) => (finished = resolve));
+async function readDeadLetters(
+  kafka: Kafka,
+  admin: Admin,
+  settings: KafkaSettings,
+  choose: { ranges?: (offsets: PartitionOffsets[]) => PartitionRange[]; newestPerPartition?: number },
+): Promise<DeadLetter[]> {
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [settings.topic], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        const range = remaining.get(partition);
-        if (!range) return;
-        const offset = BigInt(message.offset);
-        if (offset >= range.from && offset < range.to) read.push(deadLetterOf(partition, message));
-        if (offset >= range.to - 1n) {
-          remaining.delete(partition);
-          if (remaining.size === 0) finished();
-        }
-      },
+    const records = await readTopicRange(kafka, [settings.topic], {
+      ...choose,
+      admin,
+      groupIdPrefix: 'idsync-cli-deadletter',
+      timeoutMs: settings.timeoutMs,
+      consumer: { maxWaitTimeInMs: 250, sessionTimeout: 10_000, heartbeatInterval: 1_000 },
     });
-    for (const range of pending) consumer.seek({ topic: settings.topic, partition: range.partition, offset: range.from.toString() });
-    await withDeadline(settings.timeoutMs, `reading ${settings.topic} up to its high-water mark`, allRead);
-  } finally {
-    await withDeadline(5_000, 'disconnecting', consumer.disconnect()).catch(() => undefined);
-    await admin.deleteGroups([groupId]).catch(() => undefined);
+    return records.map(deadLetterOf);
+  } catch (err) {
+    if (err instanceof TopicNotFoundError) throw new CliFailure(`topic ${settings.topic} does not exist (check KAFKA_TOPIC_PREFIX)`);
+    throw err;
   }
-  return read.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
 }
 
 function toBuffer(value: IHeaders[string]): Buffer | undefined {
@@ -126,13 +97,13 @@ function toBuffer(value: IHeaders[string]): Buffer | undefined {
   return Buffer.isBuffer(single) ? single : Buffer.from(single, 'utf8');
 }
 
-function deadLetterOf(partition: number, message: KafkaMessage): DeadLetter {
+function deadLetterOf(record: TopicRangeRecord): DeadLetter {
   const headers: Record<string, Buffer> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
+  for (const [name, value] of Object.entries(record.headers)) {
     const bytes = toBuffer(value);
     if (bytes) headers[name] = bytes;
   }
-  return { partition, offset: message.offset, key: message.key, value: message.value, headers, timestamp: message.timestamp };
+  return { partition: record.partition, offset: record.offset, key: record.key, value: record.value, headers, timestamp: record.timestamp };
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -198,10 +169,8 @@ function collectPosition(raw: string, previous: Position[] = []): Position[] {
 async function listDeadLetters(settings: KafkaSettings, limit: number): Promise<DeadLetterView[]> {
   const kafka = cliKafka();
   return withAdmin(kafka, settings, async (admin) => {
-    const offsets = await partitionOffsets(admin, settings.topic);
     // The newest `limit` of each partition (the topic has one): the ones an incident is about.
-    const ranges = offsets.map(({ partition, low, high }) => ({ partition, from: high - BigInt(limit) > low ? high - BigInt(limit) : low, to: high }));
-    const letters = await readRanges(kafka, admin, settings, ranges);
+    const letters = await readDeadLetters(kafka, admin, settings, { newestPerPartition: limit });
     return letters.slice(-limit).map(viewOf);
   });
 }
@@ -215,23 +184,25 @@ interface RedriveResult {
 async function redriveDeadLetters(settings: KafkaSettings, positions: Position[] | 'all', json: boolean): Promise<RedriveResult[]> {
   const kafka = cliKafka();
   return withAdmin(kafka, settings, async (admin) => {
-    const offsets = await partitionOffsets(admin, settings.topic);
-    // Every requested position must exist before anything is produced: all or nothing.
-    if (positions !== 'all') {
-      for (const p of positions) {
-        const range = offsets.find((o) => o.partition === p.partition);
-        if (!range || p.offset < range.low || p.offset >= range.high) throw new CliFailure(`no dead letter at ${p.partition}:${p.offset} in ${settings.topic}`);
-      }
-    }
-    const ranges = offsets.map(({ partition, low, high }) => {
-      if (positions === 'all') return { partition, from: low, to: high };
-      const wanted = positions.filter((p) => p.partition === partition).map((p) => p.offset);
-      if (wanted.length === 0) return { partition, from: high, to: high };
-      const first = wanted.reduce((a, b) => (a < b ? a : b));
-      const last = wanted.reduce((a, b) => (a > b ? a : b));
-      return { partition, from: first, to: last + 1n };
+    const read = await readDeadLetters(kafka, admin, settings, {
+      ranges: (offsets) => {
+        // Every requested position must exist before anything is read or produced: all or nothing.
+        if (positions !== 'all') {
+          for (const p of positions) {
+            const range = offsets.find((o) => o.partition === p.partition);
+            if (!range || p.offset < range.low || p.offset >= range.high) throw new CliFailure(`no dead letter at ${p.partition}:${p.offset} in ${settings.topic}`);
+          }
+        }
+        return offsets.map(({ topic, partition, low, high }) => {
+          if (positions === 'all') return { topic, partition, from: low, to: high };
+          const wanted = positions.filter((p) => p.partition === partition).map((p) => p.offset);
+          if (wanted.length === 0) return { topic, partition, from: high, to: high };
+          const first = wanted.reduce((a, b) => (a < b ? a : b));
+          const last = wanted.reduce((a, b) => (a > b ? a : b));
+          return { topic, partition, from: first, to: last + 1n };
+        });
+      },
     });
-    const read = await readRanges(kafka, admin, settings, ranges);
     const wanted = positions === 'all' ? undefined : new Set(positions.map((p) => `${p.partition}:${p.offset}`));
     const letters = wanted ? read.filter((l) => wanted.has(`${l.partition}:${l.offset}`)) : read;
     if (wanted) {
