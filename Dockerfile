@@ -30,9 +30,13 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 
 # ---- runtime base: no sources, no dev tooling, non-root --------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# --max-old-space-size: V8 would size the heap from the host's memory and let uncollected garbage
+# take each app over 256 MB RSS under load; capped at 192 MB of old space, webhook-delivery at
+# 2,000 deliveries/s held ~190 MB RSS (docs/PERFORMANCE.md, Memory). The benches start the apps
+# with this same value (bench/tools/procs.ts reads it from here).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    NODE_OPTIONS=--enable-source-maps
+    NODE_OPTIONS="--enable-source-maps --max-old-space-size=192"
 WORKDIR /app
 COPY --from=prod-deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /src/dist ./dist

@@ -15,11 +15,23 @@ export function builtApp(built: boolean, app: string): string | undefined {
 }
 
 /**
- * Env of a child app: with `dir`, it writes `<dir>/<label>-<pid>.cpuprofile` when it is stopped
- * (SIGTERM); BENCH_APP_NODE_OPTIONS adds Node options (e.g. heap settings) to every app.
+ * The NODE_OPTIONS the Dockerfile ships the apps with (heap cap, source maps), so benches measure
+ * the deployed configuration. Read from the Dockerfile itself: the two cannot drift apart.
+ */
+export function shippedNodeOptions(): string {
+  const m = /\bNODE_OPTIONS=(?:"([^"]*)"|(\S+))/.exec(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
+  if (!m) throw new Error('the Dockerfile sets no NODE_OPTIONS: the benches start the apps with the shipped options');
+  return m[1] ?? m[2];
+}
+
+/**
+ * Env of a child app: NODE_OPTIONS are the Dockerfile's (shippedNodeOptions), then the bench's own
+ * NODE_OPTIONS, then BENCH_APP_NODE_OPTIONS (e.g. `--max-old-space-size=512`: for a repeated flag
+ * the last one wins). With `dir`, the app writes `<dir>/<label>-<pid>.cpuprofile` when it is
+ * stopped (SIGTERM).
  */
 export function profileEnv(dir: string | undefined, label: string): Record<string, string> {
-  const options = [process.env.NODE_OPTIONS, process.env.BENCH_APP_NODE_OPTIONS, dir ? `--require ${PRELOAD}` : undefined].filter(Boolean).join(' ');
+  const options = [shippedNodeOptions(), process.env.NODE_OPTIONS, process.env.BENCH_APP_NODE_OPTIONS, dir ? `--require ${PRELOAD}` : undefined].filter(Boolean).join(' ');
   return {
     ...(options ? { NODE_OPTIONS: options } : {}),
     ...(dir ? { BENCH_PROFILE_DIR: path.resolve(dir), BENCH_PROFILE_LABEL: label } : {}),
