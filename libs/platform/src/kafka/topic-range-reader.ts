@@ -132,7 +132,9 @@ export async function readTopicRange(kafka: Kafka, topics: string[], options: Re
 async function consumeRanges(kafka: Kafka, admin: Admin, ranges: PartitionRange[], options: ReadTopicRangeOptions): Promise<TopicRangeRecord[]> {
   const groupId = `${options.groupIdPrefix}-${randomUUID()}`;
   const consumer = kafka.consumer({ ...options.consumer, groupId, allowAutoTopicCreation: false });
-  const remaining = new Map(ranges.map((r) => [rangeKey(r.topic, r.partition), r]));
+  // Per partition still to finish: its range and the next offset to accept. Offsets below it are
+  // skipped, so a record fetched twice (a fetch from before the seek, a rebalance) counts once.
+  const remaining = new Map(ranges.map((r) => [rangeKey(r.topic, r.partition), { ...r, next: r.from }]));
   const records: TopicRangeRecord[] = [];
   let allRead: () => void = () => undefined;
   let failed: (err: unknown) => void = () => undefined;
@@ -163,9 +165,10 @@ async function consumeRanges(kafka: Kafka, admin: Admin, ranges: PartitionRange[
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
         const range = remaining.get(rangeKey(topic, partition));
-        if (!range || stopped) return;
         const offset = BigInt(message.offset);
-        if (offset >= range.from && offset < range.to) {
+        if (!range || stopped || offset < range.next) return;
+        range.next = offset + 1n;
+        if (offset < range.to) {
           const record = { topic, partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {}, timestamp: message.timestamp };
           if (!options.onRecord) records.push(record);
           else {
