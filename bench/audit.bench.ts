@@ -2,10 +2,10 @@
 // target ≥ 1000/s, issue #8). Not a test: it prints a table and writes bench/results/<date>-audit.json.
 //
 // Every append is its own transaction — BEGIN; UPDATE a row (the "change"); AuditWriter.record;
-// COMMIT — the shape of a SCIM write's tail. Appends of one tenant serialise on its chain-head row
-// lock, held from AuditWriter.record (the last statement) until COMMIT; the scenarios show that
-// cost: 1 and 8 concurrent writers on one tenant, and 8 writers spread over 8 tenants (no shared
-// lock) for comparison. The chain is verified afterwards (AuditChainVerifier), and that is timed too.
+// COMMIT — the shape of a SCIM write's tail, timed until `transaction()` returns, i.e. including
+// the chaining pass that links the record after COMMIT (AuditChainer; passes are shared by the
+// commits in flight). Scenarios: 1 and 8 concurrent writers on one tenant, and 8 writers spread
+// over 8 tenants. The chain is verified afterwards (AuditChainVerifier), and that is timed too.
 //
 // --verify-records N (default 0: skipped) then bulk-loads a chain of N records (hashes computed here,
 // multi-row INSERTs) and times AuditChainVerifier over it, with the process's peak RSS: verification

@@ -182,10 +182,17 @@ describe('audit trail through scim-gateway (/admin/audit)', () => {
     assert.equal(report.ok, true, JSON.stringify(report.firstBreak));
   });
 
-  it('the maintenance scheduler checkpoints every advanced chain head, signed with AUDIT_SIGNING_KEY_FILE', async () => {
+  it('the maintenance scheduler links records left unchained, then checkpoints every advanced chain head, signed with AUDIT_SIGNING_KEY_FILE', async () => {
     const { AuditMaintenanceScheduler } = await import('../../apps/scim-gateway/src/audit/audit-maintenance.scheduler');
     const scheduler = gw.app.get(AuditMaintenanceScheduler);
+    // A record whose writer stopped between COMMIT and its chaining pass.
+    const [left] = (await gw.dataSource.query(
+      `INSERT INTO audit_log (tenant_id, occurred_at, actor_type, actor_id, action, details) VALUES ($1, date_trunc('milliseconds', now()), 'system', 'test', 'user.patch', '{}') RETURNING id`,
+      [scim.tenantId],
+    )) as Array<{ id: string }>;
     await scheduler.runOnce();
+    const [linked] = (await gw.dataSource.query('SELECT l.seq = h.seq AS at_head FROM audit_log l JOIN audit_chain_heads h USING (chain_id) WHERE l.id = $1', [left.id])) as Array<{ at_head: boolean }>;
+    assert.equal(linked.at_head, true, 'the left-over record was linked as the head before the checkpoint');
     const checkpoints = (await gw.dataSource.query(
       `SELECT c.seq, c.key_id, c.signature IS NOT NULL AS signed, c.hash = h.hash AS at_head FROM audit_checkpoints c JOIN audit_chain_heads h USING (chain_id) WHERE c.chain_id = $1`,
       [scim.tenantId],

@@ -1,8 +1,7 @@
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import { auditTime, changesHash } from './audit-chain';
-import { ChainPassScheduler, type TransactionalSqlRunner } from './audit-chainer';
+import { AuditChainer, ChainPassScheduler, type ChainConnection } from './audit-chainer';
 import type { AuditEntry } from './audit-entry';
-import type { SqlRunner } from './sql-runner';
 
 /**
  * Inserts records unchained (seq, prev_hash, hash NULL: the chainer links them after commit), in
@@ -48,32 +47,13 @@ function insertParams(entries: AuditEntry[]): unknown[] {
 const awaitingChain = new WeakSet<QueryRunner>();
 const schedulers = new WeakMap<DataSource, ChainPassScheduler>();
 
-/** One connection as a transactional handle: the chaining pass runs on the committing writer's own connection. */
-function onConnection(qr: QueryRunner): TransactionalSqlRunner {
-  const db: TransactionalSqlRunner = {
-    query: (sql: string, params?: unknown[]) => qr.query(sql, params),
-    async transaction<T>(run: (tx: SqlRunner) => Promise<T>): Promise<T> {
-      await qr.query('BEGIN');
-      try {
-        const result = await run(db);
-        await qr.query('COMMIT');
-        return result;
-      } catch (err) {
-        await qr.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    },
-  };
-  return db;
-}
-
 /**
  * The write has committed whatever happens here: a failed pass must not turn it into an error.
  * Its records stay pending for the next pass (any later write's, or the maintenance sweep).
  */
-async function chainQuietly(dataSource: DataSource, db: TransactionalSqlRunner): Promise<void> {
+async function chainQuietly(dataSource: DataSource, queryRunner: QueryRunner): Promise<void> {
   try {
-    await schedulerOf(dataSource).settle(db);
+    await schedulerOf(dataSource).settle((await queryRunner.connect()) as ChainConnection);
   } catch (err) {
     process.emitWarning(`audit chaining failed (records stay pending for the next pass): ${err instanceof Error ? err.message : String(err)}`, { code: 'IDSYNC_AUDIT_CHAIN' });
   }
@@ -84,12 +64,33 @@ const chainAfterCommit: EntitySubscriberInterface = {
     // A released savepoint is not a commit: wait for the outermost one.
     if (queryRunner.isTransactionActive || !awaitingChain.has(queryRunner)) return;
     awaitingChain.delete(queryRunner);
-    return chainQuietly(queryRunner.connection, onConnection(queryRunner));
+    // The pass runs on the committing writer's own connection: no second pool connection needed.
+    return chainQuietly(queryRunner.connection, queryRunner);
   },
   afterTransactionRollback({ queryRunner }) {
     if (!queryRunner.isTransactionActive) awaitingChain.delete(queryRunner);
   },
 };
+
+/** Outside a transaction the record is committed already: chain it on a connection of its own. */
+async function chainOnOwnConnection(dataSource: DataSource): Promise<void> {
+  const queryRunner = dataSource.createQueryRunner();
+  try {
+    await chainQuietly(dataSource, queryRunner);
+  } finally {
+    await queryRunner.release();
+  }
+}
+
+/** Links every committed pending record (tests, maintenance sweeps), on one connection of the DataSource. */
+export async function chainPendingAuditRecords(dataSource: DataSource): Promise<number> {
+  const queryRunner = dataSource.createQueryRunner();
+  try {
+    return await AuditChainer.chainAll((await queryRunner.connect()) as ChainConnection);
+  } finally {
+    await queryRunner.release();
+  }
+}
 
 function schedulerOf(dataSource: DataSource): ChainPassScheduler {
   let scheduler = schedulers.get(dataSource);
@@ -125,7 +126,7 @@ export class AuditWriter {
     if (qr?.isTransactionActive) {
       schedulerOf(manager.dataSource); // registers the commit hook on first use
       awaitingChain.add(qr);
-    } else await chainQuietly(manager.dataSource, manager.dataSource);
+    } else await chainOnOwnConnection(manager.dataSource);
     return rows.map((r) => ({ id: String(r.id) }));
   }
 }

@@ -1,12 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AuditCheckpointer, CheckpointSigner } from '@idsync/audit';
+import { AuditCheckpointer, CheckpointSigner, chainPendingAuditRecords } from '@idsync/audit';
 import { AuditConfig } from './audit.config';
 
 const RETENTION_EVERY_MS = 3_600_000;
 
 /**
- * Every AUDIT_CHECKPOINT_INTERVAL_MS: checkpoints each chain head that advanced (signed with
+ * Every AUDIT_CHECKPOINT_INTERVAL_MS: links audit records left unchained (their writer's process
+ * stopped between COMMIT and its chaining pass — normally none), checkpoints each chain head that advanced (signed with
  * AUDIT_SIGNING_KEY_FILE when set); at most hourly, applies AUDIT_RETENTION_DAYS. Replicas may
  * all run it: checkpoints are unique per (chain, seq) and retention takes an advisory lock.
  */
@@ -19,7 +20,7 @@ export class AuditMaintenanceScheduler implements OnApplicationBootstrap, OnModu
   private lastRetention = 0;
 
   constructor(
-    db: DataSource,
+    private readonly db: DataSource,
     @Inject(AuditConfig) private readonly config: AuditConfig,
   ) {
     // Read at start-up so a bad key file fails the boot, not the first checkpoint.
@@ -46,6 +47,8 @@ export class AuditMaintenanceScheduler implements OnApplicationBootstrap, OnModu
 
   private async round(now: Date): Promise<void> {
     try {
+      const linked = await chainPendingAuditRecords(this.db);
+      if (linked > 0) this.logger.log(`audit records left unchained, now linked: ${linked}`);
       const written = await this.checkpointer.checkpointHeads();
       if (written > 0) this.logger.log(`audit checkpoints written: ${written}`);
       if (this.config.AUDIT_RETENTION_DAYS > 0 && now.getTime() - this.lastRetention >= RETENTION_EVERY_MS) {
