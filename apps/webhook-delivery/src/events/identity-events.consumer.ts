@@ -17,9 +17,10 @@ const eventsReceived = new Counter({
 
 /**
  * Records of one partition fanned out by one command (one INSERT). Bounds the statement and the
- * time between heartbeats; a fetch of a busy partition (1 MB) holds a few hundred events.
+ * time between heartbeats, and the transient memory of building it (payloads and their SQL array
+ * literals); a fetch of a busy partition (1 MB) holds a few hundred events.
  */
-const RECORDS_PER_COMMAND = 250;
+const RECORDS_PER_COMMAND = 100;
 
 /**
  * The delivery consumer group's reader of the public identity stream. kafkajs `eachBatch`
