@@ -1,12 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ClientKafka, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client as PgClient, type Pool, type QueryResult } from 'pg';
-import { CompressionTypes } from 'kafkajs';
-import { firstValueFrom } from 'rxjs';
+import { CompressionTypes, type Message, type Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { SpanKind, type Span } from '@opentelemetry/api';
-import { extractTraceContext, idsyncTracer, injectSpanContext, kafkaClientConfig, recordSpanError } from '@idsync/platform';
+import { createKafkaClient, extractTraceContext, idsyncTracer, injectSpanContext, recordSpanError } from '@idsync/platform';
 import { GatewayConfig } from '../config/gateway.config';
 import { OUTBOX_CHANNEL } from './outbox-writer';
 
@@ -20,6 +18,12 @@ interface OutboxRow {
   trace_context: Record<string, string> | null;
 }
 
+// Batches above this many bytes of JSON go out gzip-compressed: a group change record lists every
+// member (10,000 members: 1.5 MB). Smaller batches — nearly all — go uncompressed: kafkajs gzips on
+// libuv's thread pool, so compressing costs the gateway (and decompressing the worker) a thread
+// pool round trip plus an event-loop turn per batch, which waits behind HTTP work under load.
+const COMPRESS_ABOVE_BYTES = 64 * 1024;
+
 // One relay publishes at a time (a transaction-scoped advisory lock), so replicas never reorder
 // a resource's changes; the others wait as hot standbys. Batching keeps one relay fast enough.
 const RELAY_LOCK_ID = 0x1d5c_0001;
@@ -32,7 +36,8 @@ const RELAY_LOCK_ID = 0x1d5c_0001;
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
-  private readonly producer: ClientKafka;
+  private readonly producer: Producer;
+  private producerConnected = false;
   private listener: PgClient | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -44,19 +49,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     @InjectDataSource() private readonly db: DataSource,
     private readonly config: GatewayConfig,
   ) {
-    this.producer = ClientProxyFactory.create({
-      transport: Transport.KAFKA,
-      options: {
-        client: kafkaClientConfig(config, 'idsync-scim-gateway-relay'),
-        producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
-        producerOnlyMode: true,
-        postfixId: '',
-        // gzip: a group change record lists every member (10,000 members: 1.5 MB of JSON, over the
-        // broker's 1 MB message.max.bytes, which would stall the relay on that row); compressed
-        // about 6x, and far fewer bytes for every other batch too.
-        send: { acks: -1, compression: CompressionTypes.GZIP },
-      },
-    }) as ClientKafka;
+    this.producer = createKafkaClient(config, 'idsync-scim-gateway-relay').producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -200,24 +193,31 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async publish(rows: OutboxRow[]): Promise<void> {
-    await this.producer.connect();
+    // Connects on first use and again after a failed connect (a broker outage at start-up is a
+    // retried batch); once connected, kafkajs reconnects by itself.
+    if (!this.producerConnected) {
+      await this.producer.connect();
+      this.producerConnected = true;
+    }
     // Rows keep their commit order within each topic; kafkajs preserves order per partition.
     const byTopic = new Map<string, OutboxRow[]>();
-    for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+    for (const row of rows) {
+      const list = byTopic.get(row.topic);
+      if (list) list.push(row);
+      else byTopic.set(row.topic, [row]);
+    }
     for (const [topic, topicRows] of byTopic) {
       // One PRODUCER span per record, continuing the trace of the SCIM write that stored it; its
       // context goes out as the record's traceparent header (no-op spans when tracing is off).
       const spans = topicRows.map((r) => this.relaySpan(topic, r));
+      const messages: Message[] = topicRows.map((r, i) => ({
+        key: r.message_key,
+        value: typeof r.payload === 'string' ? r.payload : JSON.stringify(r.payload),
+        headers: { ...r.headers, ...injectSpanContext(spans[i]), 'idsync-outbox-id': String(r.id) },
+      }));
+      const bytes = messages.reduce((sum, m) => sum + (m.value as string).length, 0);
       try {
-        await firstValueFrom(
-          this.producer.emitBatch(topic, {
-            messages: topicRows.map((r, i) => ({
-              key: r.message_key,
-              value: r.payload,
-              headers: { ...r.headers, ...injectSpanContext(spans[i]), 'idsync-outbox-id': String(r.id) },
-            })),
-          }),
-        );
+        await this.producer.send({ topic, messages, acks: -1, compression: bytes > COMPRESS_ABOVE_BYTES ? CompressionTypes.GZIP : CompressionTypes.None });
       } catch (err) {
         for (const span of spans) recordSpanError(span, err);
         throw err;
@@ -240,6 +240,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     clearTimeout(this.timer);
     await this.running;
     await this.listener?.end().catch(() => undefined);
-    await this.producer.close();
+    if (this.producerConnected) await this.producer.disconnect();
   }
 }
