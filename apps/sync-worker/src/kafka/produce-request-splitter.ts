@@ -23,20 +23,26 @@ export function estimatedMessageBytes(message: Message): number {
   return total;
 }
 
+export interface ProduceRequest {
+  topicMessages: TopicMessages[];
+  /** Estimated uncompressed bytes (sum of estimatedMessageBytes). */
+  bytes: number;
+}
+
 /**
  * Splits one merged batch into produce requests of at most `budgetBytes` estimated bytes each,
  * keeping every message's order within its topic (requests are sent one after the other). A
  * message larger than the budget goes alone in its request. Pure: same input, same requests.
  */
-export function splitIntoProduceRequests(batch: TopicMessages[], budgetBytes = PRODUCE_REQUEST_BUDGET_BYTES): TopicMessages[][] {
-  const requests: TopicMessages[][] = [];
+export function splitIntoProduceRequests(batch: TopicMessages[], budgetBytes = PRODUCE_REQUEST_BUDGET_BYTES): ProduceRequest[] {
+  const requests: ProduceRequest[] = [];
   let current: TopicMessages[] = [];
   let currentBytes = 0;
   for (const { topic, messages } of batch) {
     for (const message of messages) {
       const size = estimatedMessageBytes(message);
       if (current.length > 0 && currentBytes + size > budgetBytes) {
-        requests.push(current);
+        requests.push({ topicMessages: current, bytes: currentBytes });
         current = [];
         currentBytes = 0;
       }
@@ -46,6 +52,6 @@ export function splitIntoProduceRequests(batch: TopicMessages[], budgetBytes = P
       currentBytes += size;
     }
   }
-  if (current.length > 0) requests.push(current);
+  if (current.length > 0) requests.push({ topicMessages: current, bytes: currentBytes });
   return requests;
 }

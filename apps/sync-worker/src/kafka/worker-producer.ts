@@ -4,16 +4,21 @@ import { createKafkaClient, GroupCommit } from '@idsync/platform';
 import { WorkerConfig } from '../config/worker.config';
 import { splitIntoProduceRequests, type TopicMessages } from './produce-request-splitter';
 
+// Below this, gzip costs a zlib thread-pool round trip here and in every consumer for little gain
+// (one change's events are a few KB); above it (big groups, member fan-outs) it saves ~6x.
+const COMPRESS_ABOVE_BYTES = 64 * 1024;
+
 export type { TopicMessages } from './produce-request-splitter';
 
 /**
  * The worker's one producer: idempotent (no duplicates from its own retries), acks=all, one
- * request in flight (order per partition kept across retries), gzip (JSON compresses ~6x).
+ * request in flight (order per partition kept across retries), gzip for requests over 64 KiB.
  * The batches of inputs in flight at the same moment (concurrent partitions) are merged (group
  * commit): with one request in flight, a request per input would serialise every partition
  * behind one acks=all round trip each. The merged batch goes out as produce requests of at most
- * ~512 KiB uncompressed each, one after the other, so a large change (thousands of member events,
- * or a big group on the state topic) never makes one request over the broker's size limits.
+ * ~512 KiB uncompressed each (a larger record alone), one after the other, so a large change
+ * (thousands of member events) does not become one oversized request; a big single record (a
+ * group of 10,000+ members) relies on gzip and the topics' 16 MiB max.message.bytes.
  * A send resolves only when every request succeeded. A failure — possibly after earlier requests
  * were written — fails every input in the merge; none is in the processed-changes ledger yet
  * (it is written after the send), so each is retried and re-publishes the same event ids:
@@ -32,7 +37,7 @@ export class WorkerProducer implements OnApplicationShutdown {
     return this.requests.submit(topicMessages);
   }
 
-  /** One request for several inputs' batches; each topic's messages keep the inputs' order. */
+  /** Several inputs' batches merged, then sent as bounded requests; each topic's messages keep the inputs' order. */
   private async sendMerged(batches: TopicMessages[][]): Promise<void[]> {
     const producer = await this.connected();
     const byTopic = new Map<string, Message[]>();
@@ -44,8 +49,8 @@ export class WorkerProducer implements OnApplicationShutdown {
       }
     }
     const merged = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-    for (const topicMessages of splitIntoProduceRequests(merged)) {
-      await producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.GZIP });
+    for (const { topicMessages, bytes } of splitIntoProduceRequests(merged)) {
+      await producer.sendBatch({ topicMessages, acks: -1, compression: bytes > COMPRESS_ABOVE_BYTES ? CompressionTypes.GZIP : CompressionTypes.None });
     }
     return batches.map(() => undefined);
   }
