@@ -83,6 +83,10 @@ function columns(data: ScimJsonObject): [string | null, string | null, string | 
   return [str(data.userName), str(data.externalId), str(data.displayName), typeof data.active === 'boolean' ? data.active : null];
 }
 
+const INSERT_COLUMNS = 'id, tenant_id, resource_type, user_name, external_id, display_name, active, data, norm, pii_ciphertext';
+// Typed placeholders: they also serve as the select list of the guarded INSERT … SELECT (where an untyped parameter would be text).
+const INSERT_VALUES = '($1::uuid, $2::uuid, $3::text, $4::text, $5::text, $6::text, $7::boolean, $8::jsonb, $9::jsonb, $10::text)';
+
 /** The select list of a User read by id (GET, PATCH/PUT) — exported for the read benchmark's EXPLAIN. */
 export const USER_READ_COLUMNS = `${COLUMNS}, ${MEMBERSHIPS_COLUMN}`;
 
@@ -93,6 +97,8 @@ export const USER_READ_COLUMNS = `${COLUMNS}, ${MEMBERSHIPS_COLUMN}`;
 @Injectable()
 export class ScimResourceStore {
   private vault: ScimPiiVault | undefined;
+  /** Each tenant's encrypt_pii flag as last read: only a guess, every User write checks it (sealedFor). */
+  private readonly piiFlags = new Map<string, boolean>();
 
   // The CLI builds the store without Nest: the vault then comes from the environment, on first use.
   constructor(
@@ -108,14 +114,32 @@ export class ScimResourceStore {
   }
 
   /**
-   * Whether the tenant stores PII encrypted, read under FOR SHARE: `idsync tenant update
-   * --encrypt-pii` flips the flag under a row lock, so every write either commits before the flip
-   * (and the conversion pass then sees its row) or runs after it with the new value. No write is
-   * left in the old form behind the pass.
+   * Whether the tenant stores PII encrypted; `lock` (default true) reads it under FOR SHARE, so
+   * `idsync tenant update --encrypt-pii` (which flips it under a row lock) waits for the caller.
+   * User writes do not call this: they fold the same check into their own statement (sealedFor).
    */
   async encryptsPii(tx: EntityManager | DataSource, tenantId: string, opts: { lock?: boolean } = {}): Promise<boolean> {
     const rows = (await tx.query(`SELECT encrypt_pii FROM tenants WHERE id = $1 ${opts.lock === false ? '' : 'FOR SHARE'}`, [tenantId])) as Array<{ encrypt_pii: boolean }>;
-    return rows[0]?.encrypt_pii === true;
+    const encrypt = rows[0]?.encrypt_pii === true;
+    this.piiFlags.set(tenantId, encrypt);
+    return encrypt;
+  }
+
+  /**
+   * Runs a User write sealed for the tenant's encrypt_pii flag as last seen here (no round trip);
+   * `write(encrypt)` returns null when its statement's guard — `encrypt_pii = <that flag>` on the
+   * tenant row, FOR SHARE — found the flag changed: it is then read again and the write redone.
+   * The FOR SHARE is what the separate read used to take: `tenant update --encrypt-pii` waits for
+   * every write in flight, and a write after its flip sees the new flag (READ COMMITTED re-checks
+   * the locked row), so no row is left in the old form behind the conversion pass.
+   */
+  private async sealedFor<T>(tx: EntityManager, tenantId: string, write: (encrypt: boolean) => Promise<T | null>): Promise<T | null> {
+    const guess = this.piiFlags.get(tenantId) ?? (await this.encryptsPii(tx, tenantId, { lock: false }));
+    const first = await write(guess);
+    if (first !== null) return first;
+    // Not written: the flag changed, or the write's other condition failed (a stale version: 412).
+    const current = await this.encryptsPii(tx, tenantId, { lock: false });
+    return current === guess ? null : write(current);
   }
 
   /** The row form of a write: with encryption on, the PII leaves data and norm for one ciphertext. */
@@ -152,15 +176,23 @@ export class ScimResourceStore {
   }
 
   async insert(tx: EntityManager, tenantId: string, type: ScimResourceTypeId, id: string, write: ResourceWrite): Promise<StoredResource> {
-    const encrypt = type === 'User' && (await this.encryptsPii(tx, tenantId));
-    const row = this.sealed(tenantId, id, write, encrypt);
+    const columnsOf = (row: ReturnType<ScimResourceStore['sealed']>) => [id, tenantId, type, ...columns(write.data), JSON.stringify(row.data), JSON.stringify(row.norm), row.ciphertext];
     try {
-      const rows = (await tx.query(
-        `INSERT INTO scim_resources AS r (id, tenant_id, resource_type, user_name, external_id, display_name, active, data, norm, pii_ciphertext)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10) RETURNING ${COLUMNS}`,
-        [id, tenantId, type, ...columns(write.data), JSON.stringify(row.data), JSON.stringify(row.norm), row.ciphertext],
-      )) as StoredRow[];
-      return this.written(rows[0], row.part, encrypt);
+      if (type !== 'User') {
+        const row = this.sealed(tenantId, id, write, false);
+        const rows = (await tx.query(`INSERT INTO scim_resources AS r (${INSERT_COLUMNS}) VALUES ${INSERT_VALUES} RETURNING ${COLUMNS}`, columnsOf(row))) as StoredRow[];
+        return this.written(rows[0], row.part, false);
+      }
+      const stored = await this.sealedFor(tx, tenantId, async (encrypt) => {
+        const row = this.sealed(tenantId, id, write, encrypt);
+        const rows = (await tx.query(
+          `INSERT INTO scim_resources AS r (${INSERT_COLUMNS}) SELECT ${INSERT_VALUES.slice(1, -1)} FROM tenants t WHERE t.id = $2 AND t.encrypt_pii = $11 FOR SHARE OF t RETURNING ${COLUMNS}`,
+          [...columnsOf(row), encrypt],
+        )) as StoredRow[];
+        return rows[0] ? this.written(rows[0], row.part, encrypt) : null;
+      });
+      if (!stored) throw new Error(`tenant ${tenantId} not found while writing a User`);
+      return stored;
     } catch (err) {
       throw translateUniqueViolation(err);
     }
@@ -168,18 +200,23 @@ export class ScimResourceStore {
 
   /** Stores a new document only if the version is still `expectedVersion` (optimistic concurrency). */
   async update(tx: EntityManager, current: StoredResource, write: ResourceWrite): Promise<StoredResource> {
-    const encrypt = current.type === 'User' && (await this.encryptsPii(tx, current.tenantId));
-    const row = this.sealed(current.tenantId, current.id, write, encrypt);
-    try {
+    const update = async (encrypt: boolean): Promise<StoredResource | null> => {
+      const row = this.sealed(current.tenantId, current.id, write, encrypt);
+      // Users: the tenant's flag must still be `encrypt` (FOR SHARE; see sealedFor). Groups: no PII.
+      const guard = current.type === 'User' ? `AND EXISTS (SELECT 1 FROM tenants t WHERE t.id = $1 AND t.encrypt_pii = $11 FOR SHARE OF t)` : 'AND $11::boolean IS NOT NULL';
       const rows = (await tx.query(
         `UPDATE scim_resources AS r SET user_name = $4, external_id = $5, display_name = $6, active = $7,
                 data = $8::jsonb, norm = $9::jsonb, pii_ciphertext = $10, version = r.version + 1, updated_at = clock_timestamp()
-          WHERE r.tenant_id = $1 AND r.id = $2 AND r.version = $3 RETURNING ${COLUMNS}`,
-        [current.tenantId, current.id, current.version, ...columns(write.data), JSON.stringify(row.data), JSON.stringify(row.norm), row.ciphertext],
+          WHERE r.tenant_id = $1 AND r.id = $2 AND r.version = $3 ${guard} RETURNING ${COLUMNS}`,
+        [current.tenantId, current.id, current.version, ...columns(write.data), JSON.stringify(row.data), JSON.stringify(row.norm), row.ciphertext, encrypt],
       )) as [StoredRow[], number];
       const updated = rows[0][0];
+      return updated ? this.written(updated, row.part, encrypt) : null;
+    };
+    try {
+      const updated = current.type === 'User' ? await this.sealedFor(tx, current.tenantId, update) : await update(false);
       if (!updated) throw new ScimError(412, undefined, 'The resource was changed concurrently; retry with its current version');
-      return this.written(updated, row.part, encrypt);
+      return updated;
     } catch (err) {
       throw translateUniqueViolation(err);
     }
