@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  findAttributeDefinition,
   projectResource,
   SCIM_SCHEMAS,
   type ScimAttributeDefinition,
@@ -19,6 +20,8 @@ export function etagOf(resource: Pick<StoredResource, 'version'>): string {
 /** Turns stored rows into SCIM JSON: id, meta, $ref links, the User `groups` attribute, projection. */
 @Injectable()
 export class ScimResourceRenderer {
+  private readonly neverReturned = new Map<ScimResourceTypeId, boolean>();
+
   constructor(
     private readonly engine: ScimEngine,
     private readonly store: ScimResourceStore,
@@ -79,10 +82,16 @@ export class ScimResourceRenderer {
    * they reach neither responses nor the change events built from full().
    */
   private withoutNeverReturned(type: ScimResourceTypeId, data: ScimJsonObject): ScimJsonObject {
+    // The usual schemas have no returned:"never" attribute: then there is nothing to copy.
+    if (!this.hasNeverReturned(type)) return data;
+    const hidesSomething = (definition: ScimAttributeDefinition | undefined) =>
+      definition !== undefined && (definition.returned === 'never' || (definition.subAttributes ?? []).some((d) => d.returned === 'never'));
     const strip = (definitions: readonly ScimAttributeDefinition[], values: ScimJsonObject): ScimJsonObject => {
+      // Copy only when a value must go (e.g. a stored document rarely holds a write-only attribute).
+      if (!Object.keys(values).some((key) => hidesSomething(findAttributeDefinition(definitions, key)))) return values;
       const out: ScimJsonObject = {};
       for (const [key, value] of Object.entries(values)) {
-        const definition = definitions.find((d) => d.name.toLowerCase() === key.toLowerCase());
+        const definition = findAttributeDefinition(definitions, key);
         if (definition?.returned === 'never') continue;
         const subs = definition?.subAttributes;
         if (subs?.some((d) => d.returned === 'never')) {
@@ -95,13 +104,27 @@ export class ScimResourceRenderer {
       return out;
     };
     const registry = this.engine.registry;
-    const result = strip(registry.getCoreSchema(type).attributes, data);
+    let result = strip(registry.getCoreSchema(type).attributes, data);
     for (const { schema } of registry.getExtensionSchemas(type)) {
       const key = Object.keys(result).find((k) => k.toLowerCase() === schema.id.toLowerCase());
       const value = key === undefined ? undefined : result[key];
-      if (key !== undefined && typeof value === 'object' && value !== null && !Array.isArray(value)) result[key] = strip(schema.attributes, value as ScimJsonObject);
+      if (key === undefined || typeof value !== 'object' || value === null || Array.isArray(value)) continue;
+      const stripped = strip(schema.attributes, value as ScimJsonObject);
+      if (stripped !== value) result = { ...(result === data ? data : result), [key]: stripped }; // never write into the stored document
     }
     return result;
+  }
+
+  /** Whether a type's schemas (core or extension, sub-attributes included) declare returned:"never"; the registry is fixed at start-up. */
+  private hasNeverReturned(type: ScimResourceTypeId): boolean {
+    let has = this.neverReturned.get(type);
+    if (has === undefined) {
+      const registry = this.engine.registry;
+      const schemas = [registry.getCoreSchema(type), ...registry.getExtensionSchemas(type).map((e) => e.schema)];
+      has = schemas.some((schema) => schema.attributes.some((a) => a.returned === 'never' || (a.subAttributes ?? []).some((sub) => sub.returned === 'never')));
+      this.neverReturned.set(type, has);
+    }
+    return has;
   }
 
   private wantsGroups(p: ScimProjectionRequest): boolean {

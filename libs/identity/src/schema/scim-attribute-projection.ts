@@ -10,7 +10,7 @@
  * When both parameters are given, `attributes` wins: it already defines the complete set.
  */
 import { findAttributeDefinition, isPlainObject, type ScimSchemaRegistry } from './scim-schema-registry';
-import type { ScimAttributeDefinition, ScimJsonObject, ScimResourceTypeId } from './types';
+import type { ScimAttributeDefinition, ScimJsonObject, ScimResourceTypeId, ScimSchemaDefinition } from './types';
 
 export interface ScimProjectionRequest {
   /** Comma-separated string (the raw query parameter) or a list of attribute paths. */
@@ -43,8 +43,8 @@ export function projectResource(
   const requested = parseAttributeList(request.attributes);
   const useAttributes = requested.length > 0;
   const selection = parseSelection(registry, resourceTypeId, useAttributes ? requested : parseAttributeList(request.excludedAttributes));
-  const core = registry.getCoreSchema(resourceTypeId);
-  const coreDefinitions = [...registry.getCommonAttributes(), ...core.attributes];
+  const coreDefinitions = coreDefinitionsOf(registry, resourceTypeId);
+  const extensions = new Map(registry.getExtensionSchemas(resourceTypeId).map(({ schema }) => [schema.id.toLowerCase(), schema]));
 
   const output: ScimJsonObject = {};
   for (const [key, value] of Object.entries(resource)) {
@@ -52,7 +52,7 @@ export function projectResource(
       output.schemas = value;
       continue;
     }
-    const extension = registry.findExtensionSchema(resourceTypeId, key);
+    const extension = extensions.get(key.toLowerCase());
     if (extension) {
       if (!isPlainObject(value)) continue;
       const urn = extension.id.toLowerCase();
@@ -72,10 +72,23 @@ export function projectResource(
   if (Array.isArray(output.schemas)) {
     // Only list extensions whose data survived the projection.
     output.schemas = output.schemas.filter(
-      (urn) => typeof urn !== 'string' || !registry.findExtensionSchema(resourceTypeId, urn) || Object.keys(output).some((key) => key.toLowerCase() === urn.toLowerCase()),
+      (urn) => typeof urn !== 'string' || !extensions.has(urn.toLowerCase()) || Object.keys(output).some((key) => key.toLowerCase() === urn.toLowerCase()),
     );
   }
   return output;
+}
+
+/** Common + core attribute definitions of a type, built once per core schema (one array, so its name index is reused). */
+const coreDefinitionsCache = new WeakMap<ScimSchemaDefinition, readonly ScimAttributeDefinition[]>();
+
+function coreDefinitionsOf(registry: ScimSchemaRegistry, resourceTypeId: ScimResourceTypeId): readonly ScimAttributeDefinition[] {
+  const core = registry.getCoreSchema(resourceTypeId);
+  let definitions = coreDefinitionsCache.get(core);
+  if (!definitions) {
+    definitions = [...registry.getCommonAttributes(), ...core.attributes];
+    coreDefinitionsCache.set(core, definitions);
+  }
+  return definitions;
 }
 
 function parseSelection(registry: ScimSchemaRegistry, resourceTypeId: ScimResourceTypeId, paths: string[]): ParsedSelection {

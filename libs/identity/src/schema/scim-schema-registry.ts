@@ -68,9 +68,23 @@ export function findAttributeDefinition(
   name: string,
 ): ScimAttributeDefinition | undefined {
   if (!definitions) return undefined;
-  const wanted = name.toLowerCase();
-  return definitions.find((definition) => definition.name.toLowerCase() === wanted);
+  let index = definitionIndexes.get(definitions);
+  if (!index) {
+    index = new Map();
+    for (const definition of definitions) {
+      const key = definition.name.toLowerCase();
+      if (!index.has(key)) index.set(key, definition); // the first wins, as a linear search would
+    }
+    definitionIndexes.set(definitions, index);
+  }
+  return index.get(name.toLowerCase());
 }
+
+/**
+ * Lower-case name → definition per definitions array: rendering and projection look up every
+ * attribute of every resource they return, and schema definitions are not mutated once built.
+ */
+const definitionIndexes = new WeakMap<readonly ScimAttributeDefinition[], Map<string, ScimAttributeDefinition>>();
 
 export class ScimSchemaRegistry {
   private readonly schemasById = new Map<string, ScimSchemaDefinition>();
