@@ -5,7 +5,7 @@
 //    latency is measured from the scheduled send time, so a stalled server shows up as latency
 //    instead of as fewer samples (no coordinated omission).
 // Both are bounded by a request count and a duration, whichever comes first.
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 
 export interface LoadOptions {
@@ -54,6 +54,11 @@ export interface LoadResult {
   throughputPerSec: number;
   /** Milliseconds; for open-loop runs measured from the scheduled send time. */
   latencyMs: LatencySummary;
+  /** Event-loop delay of the load generator itself during the measured interval (ms): a stall here delays sends and reads, not the server. */
+  generatorLoopDelayMs: { p99: number; max: number };
+  /** Wall-clock interval measured (ms since the epoch), to match server-side samples to the run. */
+  wallStart: number;
+  wallEnd: number;
   firstFailure?: string;
 }
 
@@ -116,6 +121,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     );
     firstFailure = undefined;
 
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
+    const wallStart = Date.now();
     const start = performance.now();
     const deadline = start + opts.durationMs;
     const record = (latency: number, ok: boolean) => {
@@ -161,6 +169,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       await Promise.all(inflight);
     }
     const durationMs = performance.now() - start;
+    loopDelay.disable();
+    // The histogram records whole timer intervals: less the 5 ms resolution is the delay.
+    const lateMs = (ns: number) => round(Math.max(0, ns / 1e6 - 5), 1);
     return {
       mode: opts.ratePerSec === undefined ? 'closed' : 'open',
       concurrency: opts.concurrency,
@@ -170,6 +181,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       durationMs: Math.round(durationMs),
       throughputPerSec: round((recorded / durationMs) * 1000, 1),
       latencyMs: summarize(samples.subarray(0, recorded)),
+      generatorLoopDelayMs: { p99: lateMs(loopDelay.percentile(99)), max: lateMs(loopDelay.max) },
+      wallStart,
+      wallEnd: Date.now(),
       ...(firstFailure ? { firstFailure } : {}),
     };
   } finally {

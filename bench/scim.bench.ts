@@ -15,6 +15,9 @@
 //     HTTP load with bench/load.ts (undici, keep-alive, 127.0.0.1 only);
 //  5. EXPLAIN (ANALYZE, BUFFERS) of the SQL the filter compiler produces for each scenario;
 //  6. stops the gateway and the broker it started (by PID).
+// Each run also reports the gateway's CPU time per request, its event-loop delay and GC pauses
+// (bench/scim-loop-stats.cjs, preloaded into the gateway) and the load generator's own event-loop
+// delay, so a latency stall can be attributed: the gateway's work, its GC, or a busy machine.
 //
 // Options (or environment):
 //   --users N            users to load (BENCH_USERS; default 1000000)
@@ -25,6 +28,7 @@
 //                        (always run: one at 50% of the saturation throughput just measured, issue #8's
 //                        point: at least 3,000 req/s with p99 under 20 ms there)
 //   --no-rate            skip the fixed-rate runs
+//   --only KEY[,KEY…]    run only these scenarios (filter-userName, get-by-id, filter-emails, filter-externalId)
 //   --cpu-prof DIR       profile the gateway during the measured runs (bench/scim-cpu-prof.cjs) and print its top frames
 //   --note TEXT          free text stored in the results (BENCH_NOTE), e.g. what else ran on the machine
 //   --out FILE           results file (default bench/results/<date>-scim[-<N>].json)
@@ -80,6 +84,7 @@ interface Options {
   latencyRequests: number;
   rates: number[];
   fixedRate: boolean;
+  only?: string[];
   cpuProfDir?: string;
   note: string;
   out?: string;
@@ -108,6 +113,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--latency-requests') o.latencyRequests = num(a, argv[++i]);
     else if (a === '--rate') o.rates = (argv[++i] ?? '').split(',').map((r) => num(a, r));
     else if (a === '--no-rate') o.fixedRate = false;
+    else if (a === '--only') o.only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (a === '--cpu-prof') o.cpuProfDir = argv[++i];
     else if (a === '--note') o.note = argv[++i] ?? '';
     else if (a === '--out') o.out = argv[++i];
@@ -412,11 +418,76 @@ interface Scenario {
 interface ScenarioResult {
   key: string;
   label: string;
-  latency: LoadResult;
-  saturation: LoadResult;
-  fixedRate?: LoadResult[];
+  latency: RunResult;
+  saturation: RunResult;
+  fixedRate?: RunResult[];
   /** The fixed-rate run offered at 50% of the measured saturation throughput. */
-  halfSaturation?: LoadResult;
+  halfSaturation?: RunResult;
+}
+
+/** What the gateway process did during one run (bench/scim-loop-stats.cjs samples, 250 ms each). */
+interface GatewayRunStats {
+  /** Gateway CPU time (all threads) per completed request: the per-request cost, whatever else runs on the machine. */
+  cpuMsPerRequest: number;
+  /** Gateway CPU time over wall time (1 = one core busy). */
+  cores: number;
+  loopDelayMs: { p99: number; max: number };
+  gcPauses: Record<string, { n: number; totalMs: number; maxMs: number }>;
+  heapMBMax: number;
+  /** Intervals in which the event loop was over 50 ms late: offset in the run, how late, gateway CPU and GC pause in that interval. */
+  stalls: Array<{ atMs: number; loopMaxMs: number; cpuMs: number; gcMs: number }>;
+}
+
+type RunResult = LoadResult & { gateway?: GatewayRunStats };
+
+interface LoopStatsLine {
+  t: number;
+  cpuMs: number;
+  loopMaxMs: number;
+  loopP99Ms: number;
+  gc: Record<string, { n: number; ms: number; maxMs: number }>;
+  heapMB: number;
+}
+
+const STALL_MS = 50;
+const STATS_INTERVAL_MS = 250;
+
+/** Adds the gateway's samples that fall within the run's wall-clock interval. */
+function withGatewayStats(file: string, run: LoadResult): RunResult {
+  let lines: LoopStatsLine[];
+  try {
+    lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LoopStatsLine);
+  } catch {
+    return run;
+  }
+  // A sample covers the 250 ms before its timestamp.
+  const inRun = lines.filter((l) => l.t - STATS_INTERVAL_MS >= run.wallStart - 50 && l.t <= run.wallEnd + 50);
+  if (inRun.length === 0) return run;
+  const r1 = (n: number) => Math.round(n * 10) / 10;
+  const cpuMs = inRun.reduce((sum, l) => sum + l.cpuMs, 0);
+  const gcPauses: GatewayRunStats['gcPauses'] = {};
+  for (const l of inRun) {
+    for (const [kind, g] of Object.entries(l.gc)) {
+      const acc = (gcPauses[kind] ??= { n: 0, totalMs: 0, maxMs: 0 });
+      acc.n += g.n;
+      acc.totalMs = r1(acc.totalMs + g.ms);
+      acc.maxMs = r1(Math.max(acc.maxMs, g.maxMs));
+    }
+  }
+  const gcMsOf = (l: LoopStatsLine) => r1(Object.values(l.gc).reduce((sum, g) => sum + g.ms, 0));
+  return {
+    ...run,
+    gateway: {
+      cpuMsPerRequest: Math.round((cpuMs / Math.max(1, run.requests)) * 1000) / 1000,
+      cores: Math.round((cpuMs / (inRun.length * STATS_INTERVAL_MS)) * 100) / 100,
+      loopDelayMs: { p99: Math.max(...inRun.map((l) => l.loopP99Ms)), max: Math.max(...inRun.map((l) => l.loopMaxMs)) },
+      gcPauses,
+      heapMBMax: Math.max(...inRun.map((l) => l.heapMB)),
+      stalls: inRun
+        .filter((l) => l.loopMaxMs > STALL_MS)
+        .map((l) => ({ atMs: l.t - STATS_INTERVAL_MS - run.wallStart, loopMaxMs: l.loopMaxMs, cpuMs: l.cpuMs, gcMs: gcMsOf(l) })),
+    },
+  };
 }
 
 function scenarios(tenantId: string): Scenario[] {
@@ -473,16 +544,30 @@ function formatJson(value: unknown, indent = ''): string {
 const pad = (v: unknown, w: number, right = false) => (right ? String(v).padStart(w) : String(v).padEnd(w));
 
 function printTable(results: ScenarioResult[], explains: Record<string, ExplainSummary[]>): void {
-  const head = ['scenario', 'run', 'conc', 'offered/s', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'fail'];
-  const widths = [36, 10, 5, 9, 9, 8, 8, 8, 8, 9, 5];
+  const head = ['scenario', 'run', 'conc', 'offered/s', 'requests', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'fail', 'gw cpu ms/req', 'gw loop max', 'gw gc max', 'gen loop max'];
+  const widths = [36, 10, 5, 9, 9, 8, 8, 8, 8, 9, 5, 13, 11, 9, 12];
   const line = (cells: unknown[]) => cells.map((c, i) => pad(c, widths[i], i >= 2)).join(' ');
   const out = [line(head), line(widths.map((w) => '-'.repeat(w)))];
+  const stallLines: string[] = [];
   for (const r of results) {
-    const runs: Array<[string, LoadResult]> = [['latency', r.latency], ['saturation', r.saturation], ...(r.fixedRate ?? []).map((x): [string, LoadResult] => ['fixed-rate', x])];
+    const runs: Array<[string, RunResult]> = [['latency', r.latency], ['saturation', r.saturation], ...(r.fixedRate ?? []).map((x): [string, RunResult] => ['fixed-rate', x])];
     for (const [name, x] of runs) {
-      out.push(line([name === 'latency' ? r.label : '', name, x.concurrency, x.offeredRatePerSec ?? '-', x.requests, x.throughputPerSec, x.latencyMs.p50, x.latencyMs.p90, x.latencyMs.p99, x.latencyMs.max, x.failures]));
+      const g = x.gateway;
+      const gcMax = g ? Math.max(0, ...Object.values(g.gcPauses).map((p) => p.maxMs)) : '-';
+      out.push(
+        line([
+          name === 'latency' ? r.label : '', name, x.concurrency, x.offeredRatePerSec ?? '-', x.requests, x.throughputPerSec,
+          x.latencyMs.p50, x.latencyMs.p90, x.latencyMs.p99, x.latencyMs.max, x.failures,
+          g?.cpuMsPerRequest ?? '-', g?.loopDelayMs.max ?? '-', gcMax, x.generatorLoopDelayMs.max,
+        ]),
+      );
+      if (g?.stalls.length) {
+        const worst = [...g.stalls].sort((a, b) => b.loopMaxMs - a.loopMaxMs).slice(0, 5);
+        stallLines.push(`  ${r.label} ${name}: ${g.stalls.length} stall(s), worst: ${worst.map((st) => `+${(st.atMs / 1000).toFixed(2)} s late ${st.loopMaxMs} ms (gateway CPU ${st.cpuMs} of 250 ms, GC ${st.gcMs} ms)`).join('; ')}`);
+      }
     }
   }
+  if (stallLines.length) out.push('', `gateway event-loop stalls over ${STALL_MS} ms (250 ms samples; CPU well under 250 ms in a stall = the process waited for a core):`, ...stallLines);
   process.stdout.write(`\n${out.join('\n')}\n\nEXPLAIN (ANALYZE, BUFFERS) of the gateway's SQL for one random user:\n`);
   for (const [key, list] of Object.entries(explains)) {
     for (const e of list) {
@@ -511,6 +596,8 @@ async function main(): Promise<void> {
   let tokenId: string | undefined;
   const client = new Client({ connectionString: dbUrl, application_name: 'idsync-bench' });
   let clientConnected = false;
+  const loopStatsFile = path.join(os.tmpdir(), `idsync-bench-loop-stats-${process.pid}.jsonl`);
+  fs.rmSync(loopStatsFile, { force: true });
 
   const cleanup = async () => {
     if (gateway) {
@@ -530,6 +617,7 @@ async function main(): Promise<void> {
       await kafkaScript.stopKafka({ dir }).catch((err: unknown) => log(`stopping Kafka: ${String(err)}`));
       fs.rmSync(dir, { recursive: true, force: true });
     }
+    fs.rmSync(loopStatsFile, { force: true });
   };
   const onSignal = (code: number) => () => {
     log('interrupted: stopping what was started');
@@ -578,7 +666,8 @@ async function main(): Promise<void> {
     const load = await ensureUsers(client, engine, tenant.id, opts.users);
 
     const explains: Record<string, ExplainSummary[]> = {};
-    const scenarioList = scenarios(tenant.id);
+    const scenarioList = scenarios(tenant.id).filter((s) => !opts.only || opts.only.includes(s.key));
+    if (opts.only && scenarioList.length !== opts.only.length) throw new Error(`--only: unknown scenario in ${opts.only.join(',')}`);
     const randomUser = () => 1 + Math.floor(Math.random() * opts.users);
     for (const s of scenarioList) {
       const i = randomUser();
@@ -597,12 +686,14 @@ async function main(): Promise<void> {
     brokers = await kafkaReady;
     const port = await kafkaScript.freePort();
     const profileDir = opts.cpuProfDir ? path.resolve(opts.cpuProfDir) : undefined;
-    const profileEnv: Record<string, string> = {};
+    const preloads = [path.join(ROOT, 'bench', 'scim-loop-stats.cjs')];
+    const profileEnv: Record<string, string> = { IDSYNC_LOOP_STATS_FILE: loopStatsFile };
     if (profileDir) {
       fs.mkdirSync(profileDir, { recursive: true });
-      profileEnv.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(ROOT, 'bench', 'scim-cpu-prof.cjs')}`.trim();
+      preloads.push(path.join(ROOT, 'bench', 'scim-cpu-prof.cjs'));
       profileEnv.IDSYNC_CPU_PROF_DIR = profileDir;
     }
+    profileEnv.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} ${preloads.map((p) => `--require ${p}`).join(' ')}`.trim();
     gateway = await startGatewayProcess({ DATABASE_URL: dbUrl, KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: 'bench', ...profileEnv }, port);
     const gatewayPid = gateway.child.pid;
     log(`scim-gateway (pid ${gatewayPid}) ready at ${gateway.url} in ${gateway.startMs} ms`);
@@ -614,15 +705,15 @@ async function main(): Promise<void> {
       await probe(gateway.url, issued.token, tenant.id, s, randomUser());
       const base = { origin: gateway.url, headers, nextPath: () => s.path(randomUser()), check: s.check };
       log(`${s.label}: latency run (concurrency 1, ${opts.latencyRequests} requests)`);
-      const latency = await runLoad({ ...base, concurrency: 1, maxRequests: opts.latencyRequests, durationMs: 20_000, warmupRequests: 100 });
+      const latency = withGatewayStats(loopStatsFile, await runLoad({ ...base, concurrency: 1, maxRequests: opts.latencyRequests, durationMs: 20_000, warmupRequests: 100 }));
       log(`${s.label}: saturation run (concurrency ${opts.concurrency}, ${opts.durationMs / 1000} s)`);
-      const saturation = await runLoad({ ...base, concurrency: opts.concurrency, maxRequests: 5_000_000, durationMs: opts.durationMs, warmupRequests: 200 });
+      const saturation = withGatewayStats(loopStatsFile, await runLoad({ ...base, concurrency: opts.concurrency, maxRequests: 5_000_000, durationMs: opts.durationMs, warmupRequests: 200 }));
       const fixedRate: LoadResult[] = [];
       let halfSaturation: LoadResult | undefined;
       const half = Math.max(1, Math.round(saturation.throughputPerSec / 2));
       for (const rate of opts.fixedRate && s.fixedRate ? [half, ...opts.rates] : []) {
         log(`${s.label}: fixed-rate run (${rate} req/s offered${rate === half ? ': 50% of saturation' : ''}, ${opts.durationMs / 1000} s)`);
-        const r = await runLoad({ ...base, concurrency: 64, ratePerSec: rate, maxRequests: 5_000_000, durationMs: opts.durationMs, warmupRequests: 50 });
+        const r = withGatewayStats(loopStatsFile, await runLoad({ ...base, concurrency: 64, ratePerSec: rate, maxRequests: 5_000_000, durationMs: opts.durationMs, warmupRequests: 50 }));
         fixedRate.push(r);
         halfSaturation ??= r;
       }
