@@ -25,6 +25,8 @@ function describeReport(r: AuditVerificationReport): string {
   const signatures = r.chains.reduce((n, c) => n + c.signaturesChecked, 0);
   const checkpoints = r.chains.reduce((n, c) => n + c.checkpointsChecked, 0);
   lines.push(`checkpoints matched against records: ${checkpoints}; signatures checked: ${signatures}`);
+  // Committed but not linked yet: normally gone within milliseconds; if it stays, chaining has stalled.
+  if (r.pending > 0) lines.push(`records not chained yet (not verified): ${r.pending}`);
   return lines.join('\n');
 }
 
