@@ -56,6 +56,8 @@ export interface LoadResult {
   latencyMs: LatencySummary;
   /** Event-loop delay of the load generator itself during the measured interval (ms): a stall here delays sends and reads, not the server. */
   generatorLoopDelayMs: { p99: number; max: number };
+  /** Open loop: the slowest requests (up to 1% of them, at most 50), by send time in the run (ms from its start), to line them up with server-side samples. */
+  slowest?: Array<{ atMs: number; latencyMs: number }>;
   /** Wall-clock interval measured (ms since the epoch), to match server-side samples to the run. */
   wallStart: number;
   wallEnd: number;
@@ -90,6 +92,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     return { method: 'GET', path: opts.nextPath() };
   };
   const samples = new Float64Array(opts.maxRequests);
+  const sentAt = opts.ratePerSec === undefined ? undefined : new Float64Array(opts.maxRequests);
   let recorded = 0;
   let failures = 0;
   let firstFailure: string | undefined;
@@ -126,9 +129,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     const wallStart = Date.now();
     const start = performance.now();
     const deadline = start + opts.durationMs;
-    const record = (latency: number, ok: boolean) => {
+    const record = (latency: number, ok: boolean, scheduled?: number) => {
       if (!ok) failures++;
-      if (recorded < samples.length) samples[recorded++] = latency;
+      if (recorded >= samples.length) return;
+      if (sentAt && scheduled !== undefined) sentAt[recorded] = scheduled - start;
+      samples[recorded++] = latency;
     };
 
     if (opts.ratePerSec === undefined) {
@@ -160,7 +165,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           const scheduled = start + k * interval;
           k++;
           const p: Promise<void> = send(next()).then((ok) => {
-            record(performance.now() - scheduled, ok);
+            record(performance.now() - scheduled, ok, scheduled);
             inflight.delete(p);
           });
           inflight.add(p);
@@ -170,6 +175,12 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     }
     const durationMs = performance.now() - start;
     loopDelay.disable();
+    let slowest: LoadResult['slowest'];
+    if (sentAt) {
+      const n = Math.min(50, Math.ceil(recorded / 100));
+      const order = Array.from({ length: recorded }, (_, i) => i).sort((a, b) => samples[b] - samples[a]).slice(0, n);
+      slowest = order.map((i) => ({ atMs: Math.round(sentAt[i]), latencyMs: round(samples[i], 1) })).sort((a, b) => a.atMs - b.atMs);
+    }
     // The histogram records whole timer intervals: less the 5 ms resolution is the delay.
     const lateMs = (ns: number) => round(Math.max(0, ns / 1e6 - 5), 1);
     return {
@@ -181,6 +192,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       durationMs: Math.round(durationMs),
       throughputPerSec: round((recorded / durationMs) * 1000, 1),
       latencyMs: summarize(samples.subarray(0, recorded)),
+      ...(slowest ? { slowest } : {}),
       generatorLoopDelayMs: { p99: lateMs(loopDelay.percentile(99)), max: lateMs(loopDelay.max) },
       wallStart,
       wallEnd: Date.now(),

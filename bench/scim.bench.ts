@@ -561,13 +561,19 @@ function printTable(results: ScenarioResult[], explains: Record<string, ExplainS
           g?.cpuMsPerRequest ?? '-', g?.loopDelayMs.max ?? '-', gcMax, x.generatorLoopDelayMs.max,
         ]),
       );
+      if (x.slowest?.length) {
+        // Slow requests sent close together point at one event; spread out, at steady queueing.
+        const first = x.slowest[0].atMs;
+        const last = x.slowest[x.slowest.length - 1].atMs;
+        stallLines.push(`  ${r.label} ${name}: slowest ${x.slowest.length} requests sent between +${(first / 1000).toFixed(2)} and +${(last / 1000).toFixed(2)} s (${x.slowest.map((q) => `+${(q.atMs / 1000).toFixed(2)}:${Math.round(q.latencyMs)}`).slice(0, 12).join(' ')}${x.slowest.length > 12 ? ' …' : ''})`);
+      }
       if (g?.stalls.length) {
         const worst = [...g.stalls].sort((a, b) => b.loopMaxMs - a.loopMaxMs).slice(0, 5);
         stallLines.push(`  ${r.label} ${name}: ${g.stalls.length} stall(s), worst: ${worst.map((st) => `+${(st.atMs / 1000).toFixed(2)} s late ${st.loopMaxMs} ms (gateway CPU ${st.cpuMs} of 250 ms, GC ${st.gcMs} ms)`).join('; ')}`);
       }
     }
   }
-  if (stallLines.length) out.push('', `gateway event-loop stalls over ${STALL_MS} ms (250 ms samples; CPU well under 250 ms in a stall = the process waited for a core):`, ...stallLines);
+  if (stallLines.length) out.push('', `slowest requests (send time in the run:latency ms) and gateway event-loop stalls over ${STALL_MS} ms (250 ms samples; CPU well under 250 ms in a stall = the process waited for a core):`, ...stallLines);
   process.stdout.write(`\n${out.join('\n')}\n\nEXPLAIN (ANALYZE, BUFFERS) of the gateway's SQL for one random user:\n`);
   for (const [key, list] of Object.entries(explains)) {
     for (const e of list) {
