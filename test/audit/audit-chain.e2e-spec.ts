@@ -70,6 +70,28 @@ describe('audit hash chain (AuditWriter, AuditChainVerifier, AuditCheckpointer)'
     assert.equal(report.records, 400);
   });
 
+  it('two processes (DataSources) writing one tenant at once still give one linear chain: their chaining passes take turns', async () => {
+    const tenant = randomUUID();
+    const other = new DataSource(dataSourceOptions(db.url, {}, 6));
+    await other.initialize();
+    try {
+      const write = (source: DataSource, from: number) =>
+        Promise.all(
+          Array.from({ length: 4 }, async (_, w) => {
+            for (let n = 0; n < 25; n++) await source.transaction((tx) => AuditWriter.record(tx, entry(tenant, from + w * 25 + n)));
+          }),
+        );
+      await Promise.all([write(ds, 1), write(other, 101)]);
+    } finally {
+      await other.destroy();
+    }
+    const seqs = (await ds.query('SELECT seq FROM audit_log WHERE tenant_id = $1 ORDER BY seq', [tenant])) as Array<{ seq: string | null }>;
+    assert.deepEqual(seqs.map((r) => Number(r.seq)), Array.from({ length: 200 }, (_, i) => i + 1), 'every record chained, no gap or fork');
+    const report = await verify(tenant);
+    assert.equal(report.ok, true, JSON.stringify(report.firstBreak));
+    assert.deepEqual([report.records, report.pending], [200, 0]);
+  });
+
   it('a rolled-back transaction leaves no gap: its append is undone with it', async () => {
     const tenant = randomUUID();
     await append(tenant, 2);

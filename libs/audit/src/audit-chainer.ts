@@ -115,6 +115,8 @@ export class AuditChainer {
       return ids.length;
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined);
+      // linkSql's guard: a record it meant to link was linked by someone else (cannot happen under the lock).
+      if ((err as { code?: string }).code === '22012') throw new Error('audit chaining: a record of this pass was already linked; the pass was rolled back', { cause: err });
       throw err;
     }
   }
