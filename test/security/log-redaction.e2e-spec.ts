@@ -155,5 +155,26 @@ describe('logs: no PII or secret in any line of any app at LOG_LEVEL=debug', { t
     for (const file of logFiles) assert.ok(fs.existsSync(file) && fs.statSync(file).size > 0, `${path.basename(file)} wrote log lines`);
     assert.ok(lines > 20, `captured ${lines} log lines`);
     assert.deepEqual(hits, [], `${hits.length} log line(s) leak PII or secrets`);
+
+    // The request lines are there, in their documented shape: id, method, path without the query,
+    // status and duration (libs/platform/src/logging/request-logging.ts).
+    type RequestLine = { msg: string; req?: { id: number; method: string; path: string }; res?: { statusCode: number }; responseTime?: number };
+    const requestLines = (file: string): RequestLine[] =>
+      fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as RequestLine)
+        .filter((l) => l.msg === 'request completed' || l.msg === 'request errored');
+    const gatewayLines = requestLines(logFiles[0]);
+    const seen = gatewayLines.map((l) => `${l.req?.method} ${l.req?.path} ${l.res?.statusCode}`);
+    for (const expected of ['POST /scim/v2/Users 201', 'POST /scim/v2/Users 409', 'GET /scim/v2/Users 400', 'GET /scim/v2/Users 401', `PATCH /scim/v2/Users/${id} 200`]) {
+      assert.ok(seen.includes(expected), `a request line "${expected}" in ${seen.join(', ')}`);
+    }
+    for (const line of gatewayLines) {
+      assert.ok(Number.isInteger(line.req?.id) && typeof line.responseTime === 'number', JSON.stringify(line));
+      assert.ok(!('headers' in (line.req ?? {})) && !('headers' in (line.res ?? {})), `no headers in request lines: ${JSON.stringify(line)}`);
+    }
+    assert.ok(requestLines(logFiles[2]).some((l) => l.req?.method === 'GET' && l.req.path === '/admin/subscriptions' && l.res?.statusCode === 401), 'webhook-delivery writes request lines too');
   });
 });

@@ -1,6 +1,8 @@
-import { Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import { Global, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { LoggerModule, PinoLogger, type Params } from 'nestjs-pino';
+import { stdSerializers, type DestinationStream } from 'pino';
 import { BaseAppConfig } from '../config/base-config';
+import { requestLoggingMiddleware, serializeRequest, serializeResponse } from './request-logging';
 
 /**
  * Paths pino removes from every log line. Identity data (emails, names, phone numbers) and
@@ -46,27 +48,43 @@ export const REDACTED_LOG_PATHS = [
   '*.err.driverError',
 ];
 
+/**
+ * nestjs-pino's parameters for LOG_LEVEL. Its own per-request middleware (pino-http) is not mounted
+ * (`forRoutes: []`): AppLoggingModule mounts requestLoggingMiddleware instead, and none at all when
+ * the level is silent — so a silent app creates no per-request logger and never enables the
+ * AsyncLocalStorage (whose promise hook costs every promise). pino-http remains only the factory of
+ * the root logger; `wrapSerializers: false` keeps its heavy request/response serializers out.
+ */
+export function appLoggerParams(level: string, destination?: DestinationStream): Params {
+  const options = {
+    level,
+    redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+    autoLogging: false,
+    wrapSerializers: false,
+    // Only method, path and status: query strings can carry filters with user names.
+    serializers: { req: serializeRequest, res: serializeResponse, err: stdSerializers.err },
+  };
+  return { pinoHttp: destination ? [options, destination] : options, forRoutes: [] };
+}
+
 /** Structured JSON logging (pino) with request ids, shared by every app. */
+@Global()
 @Module({
   imports: [
     LoggerModule.forRootAsync({
       inject: [BaseAppConfig],
-      useFactory: (config: BaseAppConfig) => ({
-        pinoHttp: {
-          level: config.LOG_LEVEL,
-          redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
-          autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') || req.url === '/metrics' },
-          serializers: {
-            // Only method, route and status: query strings can carry filters with user names.
-            req: (req: { id?: unknown; method?: string; url?: string }) => ({
-              id: req.id,
-              method: req.method,
-              path: (req.url ?? '').split('?')[0],
-            }),
-          },
-        },
-      }),
+      useFactory: (config: BaseAppConfig) => appLoggerParams(config.LOG_LEVEL),
     }),
   ],
 })
-export class AppLoggingModule {}
+export class AppLoggingModule implements NestModule {
+  constructor(
+    private readonly config: BaseAppConfig,
+    private readonly pinoLogger: PinoLogger,
+  ) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    if (this.config.LOG_LEVEL === 'silent') return;
+    consumer.apply(requestLoggingMiddleware(this.pinoLogger)).forRoutes('{*path}');
+  }
+}
