@@ -1,11 +1,11 @@
 // The end-of-run checks of a chaos run: after a bounded drain, the gateway's database, the Kafka
 // topics (read from the beginning to their end with a fresh consumer) and what each webhook
 // receiver stored are compared. Every check yields one table row: ok, a figure, and a detail.
-import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { Client as PgClient } from 'pg';
 import { AuditChainVerifier } from '@idsync/audit';
 import { TOPICS, deriveIdentityEvents, oktaHookRecordId, oktaMappingOf, oktaUserOf, topicName, type OktaHookEventRecord, type ScimChangeRecord } from '@idsync/contracts';
+import { readTopicRange } from '@idsync/platform';
 import { waitFor } from '@idsync/testing';
 import { analyzeIdentityEvents, sql } from '../faults/fault-helpers';
 import type { ReadIdentityEvent, ReadRecord } from '../pipeline/pipeline-harness';
@@ -83,50 +83,19 @@ export async function waitForDrain(stack: ChaosStack, kafka: Kafka, timeoutMs: n
   }
 }
 
-/** Every record of `topic`, from the beginning to the end offsets at the time of the call (deduplicated by partition/offset). */
+/** Every record of `topic`, from the beginning to the end offsets at the time of the call (readTopicRange), as text. */
 export async function readTopicToEnd(kafka: Kafka, topic: string, timeoutMs = 180_000): Promise<ReadRecord[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const remaining = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
-  const byPosition = new Map<string, ReadRecord>();
-  if (remaining.size === 0) return [];
-  const consumer = kafka.consumer({ groupId: `chaos-check-${randomBytes(6).toString('hex')}`, allowAutoTopicCreation: false });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const done = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`reading ${topic} did not reach its end within ${timeoutMs} ms`)), timeoutMs);
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(message.headers ?? {})) {
-            const one = Array.isArray(v) ? v[0] : v;
-            if (one !== undefined) headers[k] = one.toString();
-          }
-          byPosition.set(`${partition}@${message.offset}`, {
-            topic,
-            partition,
-            offset: message.offset,
-            key: message.key?.toString() ?? null,
-            value: message.value?.toString() ?? null,
-            headers,
-          });
-          const end = remaining.get(partition);
-          if (end !== undefined && BigInt(message.offset) + 1n >= end) remaining.delete(partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-    await done;
-  } finally {
-    await consumer.disconnect();
-  }
-  return [...byPosition.values()].sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  const records = await readTopicRange(kafka, [topic], { groupIdPrefix: 'chaos-check', timeoutMs });
+  return records
+    .map((r) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(r.headers ?? {})) {
+        const one = Array.isArray(v) ? v[0] : v;
+        if (one !== undefined) headers[k] = one.toString();
+      }
+      return { topic, partition: r.partition, offset: r.offset, key: r.key?.toString() ?? null, value: r.value?.toString() ?? null, headers };
+    })
+    .sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
 }
 
 function asIdentityEvent(r: ReadRecord): ReadIdentityEvent {

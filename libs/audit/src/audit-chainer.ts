@@ -82,14 +82,13 @@ export class AuditChainer {
   /** One pass (its own transaction on `conn`): links up to `limit` pending records; returns how many. */
   static async chainOnce(conn: ChainConnection, limit = CHAIN_BATCH): Promise<number> {
     if (!Number.isInteger(limit) || limit < 1) throw new Error('audit chaining: limit must be a positive integer');
-    // synchronous_commit off: the pass does not wait for its own WAL flush (the records' writes
-    // did). A pass lost in a server crash only reverts its records to pending; the next pass links
-    // them again from the same head. Anything durable built on it (a checkpoint, a later write) is
-    // later in the WAL, so flushing that flushes the pass too (docs/AUDIT.md).
+    // Committed durably (no synchronous_commit=off): a linked seq/hash, once seen (an export, a
+    // verification), must never change; a pass lost in a crash and re-linked could order records
+    // differently. The flush is shared by every record of the pass.
     // enable_bitmapscan off: an index scan of ix_audit_log_unchained marks the entries of rows
     // already chained as dead as it passes them; a bitmap scan would revisit them until VACUUM.
     try {
-      const pending = rowsOf(await conn.query(`BEGIN; SET LOCAL synchronous_commit = off; SET LOCAL enable_bitmapscan = off; SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY}); ${pendingSql(limit)}`), 4) as PendingRow[];
+      const pending = rowsOf(await conn.query(`BEGIN; SET LOCAL enable_bitmapscan = off; SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY}); ${pendingSql(limit)}`), 3) as PendingRow[];
       if (pending.length === 0) {
         await conn.query('COMMIT');
         return 0;
