@@ -2,7 +2,7 @@ import { Global, Module, type MiddlewareConsumer, type NestModule } from '@nestj
 import { LoggerModule, PinoLogger, type Params } from 'nestjs-pino';
 import { stdSerializers, type DestinationStream } from 'pino';
 import { BaseAppConfig } from '../config/base-config';
-import { requestLoggingMiddleware, serializeRequest, serializeResponse } from './request-logging';
+import { requestLogMixin, requestLoggingMiddleware, serializeRequest, serializeResponse } from './request-logging';
 
 /**
  * Paths pino removes from every log line. Identity data (emails, names, phone numbers) and
@@ -49,11 +49,12 @@ export const REDACTED_LOG_PATHS = [
 ];
 
 /**
- * nestjs-pino's parameters for LOG_LEVEL. Its own per-request middleware (pino-http) is not mounted
- * (`forRoutes: []`): AppLoggingModule mounts requestLoggingMiddleware instead, and none at all when
- * the level is silent — so a silent app creates no per-request logger and never enables the
- * AsyncLocalStorage (whose promise hook costs every promise). pino-http remains only the factory of
- * the root logger; `wrapSerializers: false` keeps its heavy request/response serializers out.
+ * nestjs-pino's parameters for LOG_LEVEL. Its own per-request middleware (pino-http, plus a child
+ * logger per request) is not mounted (`forRoutes: []`): AppLoggingModule mounts
+ * requestLoggingMiddleware instead, and none at all when the level is silent — so a silent app does
+ * no per-request logging work and never enables an AsyncLocalStorage (whose promise hook costs
+ * every promise). Lines logged inside a request get its `req` from requestLogMixin. pino-http is
+ * only the factory of the root logger; `wrapSerializers: false` keeps its heavy serializers out.
  */
 export function appLoggerParams(level: string, destination?: DestinationStream): Params {
   const options = {
@@ -61,6 +62,7 @@ export function appLoggerParams(level: string, destination?: DestinationStream):
     redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
     autoLogging: false,
     wrapSerializers: false,
+    mixin: requestLogMixin,
     // Only method, path and status: query strings can carry filters with user names.
     serializers: { req: serializeRequest, res: serializeResponse, err: stdSerializers.err },
   };
@@ -85,6 +87,7 @@ export class AppLoggingModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     if (this.config.LOG_LEVEL === 'silent') return;
-    consumer.apply(requestLoggingMiddleware(this.pinoLogger)).forRoutes('{*path}');
+    // Outside any request context, PinoLogger's logger is the root logger.
+    consumer.apply(requestLoggingMiddleware(this.pinoLogger.logger)).forRoutes('{*path}');
   }
 }

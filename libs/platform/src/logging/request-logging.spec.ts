@@ -14,7 +14,7 @@ describe('requestLoggingMiddleware', () => {
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>), done()) });
   const pinoLogger = new PinoLogger(appLoggerParams('info', sink));
-  const middleware = requestLoggingMiddleware(pinoLogger);
+  const middleware = requestLoggingMiddleware(pinoLogger.logger);
   let server: http.Server;
   let base = '';
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PinoLogger } from 'nestjs-pino';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Logger } from 'pino';
 
 /** What a request log line says about the request: never headers, body or query string (filters name people). */
 export interface RequestLogFields {
@@ -40,16 +41,33 @@ export function serializeResponse(res: ServerResponse | { statusCode?: number })
 
 type Next = (err?: unknown) => void;
 
+/** The request being handled, for every line logged while handling it (see requestLogMixin). */
+const currentRequest = new AsyncLocalStorage<RequestLogFields>();
+
 /**
- * Per-request logging in place of pino-http's middleware, which serialized and redacted the whole
- * request (headers included) into a child logger on every request, at every level, even silent.
- * This one binds only `req: {id, method, path}` — small, already free of secrets — to the request's
- * context (so lines logged while handling it carry the request id), and writes pino-http's line
- * shape when the response ends: `{req, res: {statusCode}, responseTime, msg: "request completed"}`,
- * or "request errored" with `err` for 5xx. The app mounts it only when LOG_LEVEL is not silent.
+ * pino `mixin`: adds `req: {id, method, path}` to each line written inside a logged request. Done
+ * at write time, so a request costs nothing here unless something logs. pino merges the line's
+ * own fields into what this returns, hence a fresh object per call.
  */
-export function requestLoggingMiddleware(pinoLogger: Pick<PinoLogger, 'runInContext' | 'logger'>): (req: LoggedRequest, res: ServerResponse, next: Next) => void {
-  // pino-http's default ids: a per-process counter (kept, so ids stay as before).
+export function requestLogMixin(): object {
+  const req = currentRequest.getStore();
+  return req === undefined ? {} : { req };
+}
+
+/**
+ * Per-request logging in place of pino-http's middleware, which on every request (at every level,
+ * silent included) serialized the whole request into a child logger and ran it through redaction.
+ * This one keeps `req: {id, method, path}` in an AsyncLocalStorage for requestLogMixin, and writes
+ * pino-http's line shape when the response ends: `{req, res: {statusCode}, responseTime,
+ * msg: "request completed"}`, or "request errored" with `err` for 5xx, at info. That line is built
+ * only from these fields (the path without its query), so it is written without the redaction
+ * walk; every other line keeps it. The app mounts this only when LOG_LEVEL is not silent.
+ */
+export function requestLoggingMiddleware(root: Logger): (req: LoggedRequest, res: ServerResponse, next: Next) => void {
+  // Nothing in a request line is redactable: skip the walk of REDACTED_LOG_PATHS for it alone.
+  const requestLine = root.child({}, { redact: { paths: [] } });
+  const writeLines = root.isLevelEnabled('info');
+  // pino-http's default ids: a per-process counter (kept, so ids look as before).
   let lastId = 0;
   return (req, res, next) => {
     const url = fullUrl(req);
@@ -57,31 +75,25 @@ export function requestLoggingMiddleware(pinoLogger: Pick<PinoLogger, 'runInCont
     lastId = (lastId + 1) & 0x7fffffff;
     req.id = lastId;
     const fields: RequestLogFields = { id: lastId, method: req.method, path: pathWithoutQuery(url) };
-    pinoLogger.runInContext(
-      () => {
-        const log = pinoLogger.logger;
-        // Nothing to write at levels above info: the context alone is kept, for the lines that are.
-        if (log.isLevelEnabled('info')) {
-          const startedAt = Date.now();
-          let done = false;
-          const onEnd = (): void => {
-            if (done) return;
-            done = true;
-            res.removeListener('finish', onEnd);
-            res.removeListener('close', onEnd);
-            const responseTime = Date.now() - startedAt;
-            if (res.statusCode >= 500) {
-              log.info({ res, err: new Error(`failed with status code ${res.statusCode}`), responseTime }, 'request errored');
-            } else {
-              log.info({ res, responseTime }, 'request completed');
-            }
-          };
-          res.on('finish', onEnd);
-          res.on('close', onEnd);
+    if (writeLines) {
+      const startedAt = Date.now();
+      let done = false;
+      const onEnd = (): void => {
+        if (done) return;
+        done = true;
+        res.removeListener('finish', onEnd);
+        res.removeListener('close', onEnd);
+        const responseTime = Date.now() - startedAt;
+        const status = res.statusCode;
+        if (status >= 500) {
+          requestLine.info({ req: fields, res: { statusCode: status }, err: new Error(`failed with status code ${status}`), responseTime }, 'request errored');
+        } else {
+          requestLine.info({ req: fields, res: { statusCode: status }, responseTime }, 'request completed');
         }
-        next();
-      },
-      { bindings: { req: fields } },
-    );
+      };
+      res.on('finish', onEnd);
+      res.on('close', onEnd);
+    }
+    currentRequest.run(fields, next);
   };
 }
