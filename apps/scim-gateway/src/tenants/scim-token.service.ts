@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import { preparedQuery } from '@idsync/persistence';
 
 export interface ScimPrincipal {
   tenantId: string;
@@ -63,9 +64,12 @@ export class ScimTokenService {
     const key = digest.toString('hex');
     const cached = this.cache.get(key);
     if (cached && cached.expires > Date.now()) return cached.principal;
-    const rows = (await this.db.query('SELECT id, tenant_id, token_hash FROM scim_tokens WHERE token_hash = $1 AND revoked_at IS NULL', [
-      digest,
-    ])) as Array<{ id: string; tenant_id: string; token_hash: Buffer }>;
+    // Prepared: on every cache miss (each token every CACHE_TTL_MS, per replica).
+    const { rows } = await preparedQuery<{ id: string; tenant_id: string; token_hash: Buffer }>(
+      this.db,
+      'SELECT id, tenant_id, token_hash FROM scim_tokens WHERE token_hash = $1 AND revoked_at IS NULL',
+      [digest],
+    );
     const row = rows[0];
     if (!row || !timingSafeEqual(row.token_hash, digest)) {
       this.cache.delete(key);
@@ -83,7 +87,7 @@ export class ScimTokenService {
     const now = Date.now();
     if ((this.lastUsedWritten.get(tokenId) ?? 0) + LAST_USED_RESOLUTION_MS > now) return;
     this.lastUsedWritten.set(tokenId, now);
-    void this.db.query('UPDATE scim_tokens SET last_used_at = now() WHERE id = $1', [tokenId]).catch(() => undefined);
+    void preparedQuery(this.db, 'UPDATE scim_tokens SET last_used_at = now() WHERE id = $1', [tokenId]).catch(() => undefined);
   }
 
   async list(tenantId?: string): Promise<TokenSummary[]> {
