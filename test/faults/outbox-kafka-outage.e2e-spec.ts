@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TOPICS, topicName } from '@idsync/contracts';
+import { randomUUID } from 'node:crypto';
+import { TOPICS, scimChangeKey, topicName } from '@idsync/contracts';
 import { createTestDatabase, uniqueTopicPrefix, waitFor, type TestDatabase } from '@idsync/testing';
 import { startAppProcess, stopAllAppProcesses, type AppProcess } from '../support/app-process';
 import {
@@ -125,9 +126,24 @@ describe('outbox relay across a Kafka outage', () => {
     const reader = await new TopicCollector(brokers, topicName(TOPICS.scimChanges, prefix)).start();
     const listeners = () =>
       sql<{ pid: number }>(db.url, `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'LISTEN %' AND pid <> pg_backend_pid()`);
+    // The gateway wakes its own relay after its own commits, without NOTIFY; a row another process
+    // commits (the CLI, another replica) reaches this relay only through LISTEN. Such a row, with its NOTIFY:
+    const enqueueElsewhere = async (label: string) => {
+      const resourceId = randomUUID();
+      const change = { changeId: randomUUID(), tenantId: scim.tenantId, resourceType: 'User', resourceId, operation: 'create', version: 1, occurredAt: new Date().toISOString() };
+      await sql(
+        db.url,
+        `WITH rows AS (INSERT INTO outbox (tenant_id, topic, message_key, payload, headers) VALUES ($1, $2, $3, $4::jsonb, '{}'::jsonb) RETURNING 1)
+         SELECT pg_notify('idsync_outbox', '') FROM (SELECT count(*) FROM rows) AS c`,
+        [scim.tenantId, topicName(TOPICS.scimChanges, prefix), scimChangeKey(scim.tenantId, resourceId), JSON.stringify({ ...change, label })],
+      );
+      return resourceId;
+    };
     const publishedWithinSeconds = async (userName: string) => {
       const id = await createUser(scim, userName);
-      await waitFor(() => reader.records.some((r) => r.change.resourceId === id), { timeoutMs: 5_000, what: `${userName} relayed on NOTIFY` });
+      await waitFor(() => reader.records.some((r) => r.change.resourceId === id), { timeoutMs: 5_000, what: `${userName} relayed after its commit` });
+      const foreign = await enqueueElsewhere(userName);
+      await waitFor(() => reader.records.some((r) => r.change.resourceId === foreign), { timeoutMs: 5_000, what: `a row from another process after ${userName}, relayed on NOTIFY` });
     };
     try {
       await publishedWithinSeconds('listen-before');

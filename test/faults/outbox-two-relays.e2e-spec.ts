@@ -42,9 +42,13 @@ describe('two outbox relays on one database', () => {
   let users: string[] = [];
   let patchNo = 0;
 
-  // application_name tells the tests which gateway's connection holds the relay lock.
+  // application_name tells the tests which gateway's connection holds the relay lock. A 10-minute
+  // poll: rows reach Kafka within the tests' waits only by the wake-ups — a gateway's own commit,
+  // and its NOTIFY to the other relay when that one holds the lock — so a row stranded behind the
+  // other relay's batch fails the test instead of waiting for the poll.
   const gatewayEnv = (name: string) => ({
     DATABASE_URL: `${db.url}?application_name=${name}`,
+    OUTBOX_POLL_MS: '600000',
     KAFKA_BROKERS: brokers,
     KAFKA_TOPIC_PREFIX: prefix,
     ADMIN_API_TOKEN: ADMIN_TOKEN,

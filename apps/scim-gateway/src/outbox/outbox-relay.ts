@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client as PgClient, type Pool, type QueryResult } from 'pg';
@@ -28,6 +29,11 @@ const COMPRESS_ABOVE_BYTES = 64 * 1024;
 // a resource's changes; the others wait as hot standbys. Batching keeps one relay fast enough.
 const RELAY_LOCK_ID = 0x1d5c_0001;
 
+// A relay that finds the lock taken after a local commit NOTIFYs the holder (which then drains
+// again), at most once per this window while such commits keep coming: each NOTIFY's commit takes
+// PostgreSQL's global notify-queue lock, which is why SCIM write transactions no longer NOTIFY.
+const NOTIFY_WINDOW_MS = 5;
+
 /**
  * Publishes committed outbox rows to Kafka with an idempotent producer (acks=all), in commit
  * order, and marks them published in the same database transaction that locked them. If Kafka
@@ -44,6 +50,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private again = false;
   private stopped = false;
   private failures = 0;
+  /** A local write committed since the current drain round began (set by OutboxWakeup). */
+  private localCommit = false;
+  private notifying = false;
+  private notifyAgain = false;
+  /** NOTIFY payload: this relay ignores its own notifications. */
+  private readonly instanceId = randomUUID();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -58,6 +70,15 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       void this.relisten();
     });
     this.schedule(0);
+  }
+
+  /**
+   * After a local commit that enqueued rows (OutboxWakeup): drain now. If another replica's relay
+   * holds the lock, that relay is NOTIFYed so it drains again after its batch.
+   */
+  wakeForLocalCommit(): void {
+    this.localCommit = true;
+    this.wake();
   }
 
   /** Runs one drain now (or right after the current one); used by NOTIFY, the poll timer and tests. */
@@ -110,7 +131,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       this.logger.warn(`LISTEN connection lost (${reason}); reconnecting`);
       void this.relisten();
     };
-    client.on('notification', () => this.wake());
+    client.on('notification', (msg) => {
+      if (msg.payload !== this.instanceId) this.wake();
+    });
     client.on('error', (err) => onLost(err.message));
     client.on('end', () => onLost('connection ended'));
     try {
@@ -147,40 +170,74 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** Publishes batches until the outbox is empty or another relay holds the lock. */
   private async drain(): Promise<void> {
     for (;;) {
-      const published = await this.publishBatch();
+      const afterLocalCommit = this.localCommit;
+      this.localCommit = false;
+      const { published, locked } = await this.publishBatch();
       this.failures = 0;
+      if (!locked) {
+        // The holder's batch may have been read before our commit: make it look again.
+        if (afterLocalCommit) this.notifyLockHolder();
+        return;
+      }
       if (published < this.config.OUTBOX_BATCH_SIZE) return;
     }
+  }
+
+  /** One NOTIFY outside any transaction, coalesced: at most one per round trip + NOTIFY_WINDOW_MS. */
+  private notifyLockHolder(): void {
+    if (this.stopped) return;
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    const pool = (this.db.driver as unknown as { master: Pool }).master;
+    void pool
+      .query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, this.instanceId])
+      .catch((err: unknown) => this.logger.warn(`outbox NOTIFY failed (the poll covers it): ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => {
+        setTimeout(() => {
+          this.notifying = false;
+          if (this.notifyAgain) {
+            this.notifyAgain = false;
+            this.notifyLockHolder();
+          }
+        }, NOTIFY_WINDOW_MS).unref();
+      });
   }
 
   /**
    * One batch in one transaction, in two database round trips instead of five (the relay shares
    * the gateway's event loop, and each round trip waits behind HTTP work): BEGIN, the lock and the
-   * SELECT go as one simple-protocol query, UPDATE and COMMIT as another (ids are bigints read
+   * SELECT go as one simple-protocol query (the lock's result also comes back on its own, so a
+   * relay knows another one holds it), UPDATE and COMMIT as another (ids are bigints read
    * from the table, so inlining them is safe). The lock is an InitPlan: a standby evaluates it once
    * and scans nothing. synchronous_commit=off for this transaction only: a marking lost in a
    * PostgreSQL crash re-publishes those rows (at-least-once; the worker's ledger dedupes) — it
    * spares every batch a WAL flush before the next one can start.
    */
-  private async publishBatch(): Promise<number> {
+  private async publishBatch(): Promise<{ published: number; locked: boolean }> {
     const pool = (this.db.driver as unknown as { master: Pool }).master;
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
       const results = (await client.query(
         `BEGIN; SET LOCAL synchronous_commit = off;
+         SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_ID}) AS locked;
          SELECT id, topic, message_key, payload, headers, trace_context FROM outbox
           WHERE published_at IS NULL AND (SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_ID}))
           ORDER BY id LIMIT ${this.config.OUTBOX_BATCH_SIZE} FOR UPDATE SKIP LOCKED`,
       )) as unknown as QueryResult[];
-      const rows = results[2].rows as OutboxRow[];
+      const rows = results[3].rows as OutboxRow[];
+      // The InitPlan re-takes the (re-entrant) lock: rows mean it is held even if the first try lost a race.
+      const locked = results[2].rows[0]?.locked === true || rows.length > 0;
       const ids = rows.map((r) => String(r.id));
       if (!ids.every((id) => /^\d+$/.test(id))) throw new Error('outbox id is not an integer');
       if (rows.length > 0) await this.publish(rows);
       await client.query(
         rows.length > 0 ? `UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY('{${ids.join(',')}}'::bigint[]); COMMIT` : 'COMMIT',
       );
-      return rows.length;
+      return { published: rows.length, locked };
     } catch (err) {
       // Roll back on this connection; if even that fails, the pool discards it.
       await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
