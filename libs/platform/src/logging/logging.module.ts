@@ -69,7 +69,10 @@ export function appLoggerParams(level: string, destination?: DestinationStream):
   return { pinoHttp: destination ? [options, destination] : options, forRoutes: [] };
 }
 
-/** Structured JSON logging (pino) with request ids, shared by every app. */
+/**
+ * Structured JSON logging (pino) with request ids, shared by every app. Global because Nest mounts
+ * global modules' middleware first: the request context then covers every other module's middleware.
+ */
 @Global()
 @Module({
   imports: [
