@@ -115,6 +115,8 @@ export class DeliveryScheduler implements OnApplicationBootstrap, OnModuleDestro
    * status to it and sends its context to the endpoint as the `traceparent` header.
    */
   private attempt(delivery: ClaimedDelivery): Promise<DeliveryOutcome> {
+    // Tracing off: no span (and no attributes object, context switch or span promise) per attempt.
+    if (!isTracingEnabled()) return this.commands.execute(new AttemptDeliveryCommand(delivery));
     const attributes = {
       'idsync.tenant.id': delivery.tenantId,
       'idsync.webhook.subscription.id': delivery.subscriptionId,

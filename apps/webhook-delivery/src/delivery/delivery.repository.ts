@@ -47,6 +47,11 @@ export interface ClaimedDelivery {
   customHeaders: Record<string, string>;
   /** The subscription's sealed header values (SigningSecretVault.openHeaders), or null. */
   sealedCustomHeaders: string | null;
+  /**
+   * The encrypted secrets signing now, newest first (the current one, then any in their grace
+   * period), read by the claim statement itself: as fresh as the URL, without a round trip per attempt.
+   */
+  signingSecrets: Array<{ id: string; ciphertext: string }>;
 }
 
 export interface DeliveryFilter {
@@ -157,7 +162,8 @@ export class DeliveryRepository {
    * max_concurrency; the delivery rows themselves are also taken with SKIP LOCKED. attempt_count
    * is incremented in the claim: a lease is one attempt, never sent twice. With ordered delivery,
    * only the oldest pending delivery of each resource is eligible; with a rate limit, at most the
-   * whole tokens of the endpoint's bucket are claimed and spent.
+   * whole tokens of the endpoint's bucket are claimed and spent. Each claimed delivery comes with
+   * its endpoint's current signing secrets (encrypted), so an attempt needs no query of its own.
    *
    * Two statements in one transaction: the first locks the endpoints, the second counts and claims.
    * In one statement, a claimer that got an endpoint's lock right after another replica committed
@@ -180,7 +186,7 @@ export class DeliveryRepository {
   }
 
   private async claimLocked(tx: EntityManager, subscriptionIds: string[], limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    const rows: Array<{ id: string; tenant_id: string; subscription_id: string; event_type: string; payload: string; attempt_count: number; url: string; custom_headers: Record<string, string>; custom_headers_ciphertext: string | null }> =
+    const rows: Array<{ id: string; tenant_id: string; subscription_id: string; event_type: string; payload: string; attempt_count: number; url: string; custom_headers: Record<string, string>; custom_headers_ciphertext: string | null; secret_ids: string[] | null; secret_ciphertexts: string[] | null }> =
       sqlRows(await tx.query(
         `WITH subs AS (
            SELECT s.id, s.ordered_delivery, b.tokens,
@@ -210,6 +216,12 @@ export class DeliveryRepository {
              FOR UPDATE SKIP LOCKED
            ) p
            LIMIT $1
+         ), secrets AS (
+           SELECT w.subscription_id, array_agg(w.id::text ORDER BY w.created_at DESC, w.id) AS ids,
+                  array_agg(w.secret_ciphertext ORDER BY w.created_at DESC, w.id) AS ciphertexts
+           FROM webhook_secrets w JOIN webhook_subscriptions s ON s.id = w.subscription_id AND s.tenant_id = w.tenant_id
+           WHERE w.subscription_id IN (SELECT DISTINCT subscription_id FROM picked) AND (w.expires_at IS NULL OR w.expires_at > now())
+           GROUP BY w.subscription_id
          ), spent AS (
            UPDATE webhook_subscriptions s SET rate_tokens = subs.tokens - c.claimed, rate_refilled_at = now()
            FROM subs JOIN (SELECT subscription_id, count(*)::int AS claimed FROM picked GROUP BY subscription_id) c ON c.subscription_id = subs.id
@@ -217,11 +229,23 @@ export class DeliveryRepository {
          )
          UPDATE webhook_deliveries d
          SET locked_until = now() + make_interval(secs => $2::double precision / 1000), attempt_count = d.attempt_count + 1, updated_at = now()
-         FROM picked, webhook_subscriptions s
+         FROM picked, webhook_subscriptions s LEFT JOIN secrets k ON k.subscription_id = s.id
          WHERE d.id = picked.id AND s.id = d.subscription_id
-         RETURNING d.id, d.tenant_id, d.subscription_id, d.event_type, d.payload, d.attempt_count, s.url, s.custom_headers, s.custom_headers_ciphertext`,
+         RETURNING d.id, d.tenant_id, d.subscription_id, d.event_type, d.payload, d.attempt_count, s.url, s.custom_headers, s.custom_headers_ciphertext,
+                   k.ids AS secret_ids, k.ciphertexts AS secret_ciphertexts`,
         [limit, leaseMs, subscriptionIds],
       ));
+    // Rows of one endpoint share its secrets: one array per subscription, not per delivery.
+    const secretsBySubscription = new Map<string, Array<{ id: string; ciphertext: string }>>();
+    const secretsOf = (r: (typeof rows)[number]) => {
+      let secrets = secretsBySubscription.get(r.subscription_id);
+      if (!secrets) {
+        const ciphertexts = r.secret_ciphertexts ?? [];
+        secrets = (r.secret_ids ?? []).map((id, i) => ({ id, ciphertext: ciphertexts[i] }));
+        secretsBySubscription.set(r.subscription_id, secrets);
+      }
+      return secrets;
+    };
     return rows.map((r) => ({
       id: r.id,
       tenantId: r.tenant_id,
@@ -232,11 +256,12 @@ export class DeliveryRepository {
       url: r.url,
       customHeaders: r.custom_headers,
       sealedCustomHeaders: r.custom_headers_ciphertext,
+      signingSecrets: secretsOf(r),
     }));
   }
 
   /**
-   * Logs the attempts and applies their outcomes, releasing the leases, in two statements for a
+   * Logs the attempts and applies their outcomes, releasing the leases, in one statement for a
    * whole batch. The `attempt_count` guard makes a stale attempt (its lease expired and another
    * replica moved on) change nothing; returns the ids of the deliveries that were updated.
    */
@@ -248,27 +273,29 @@ export class DeliveryRepository {
       error: result.error?.slice(0, STORED_ERROR_CHARS) ?? (outcome.kind === 'delivered' ? null : `HTTP ${result.statusCode}`),
       delayMs: outcome.kind === 'retry' ? outcome.delayMs : 0,
     }));
+    // One statement: the outcomes, and the attempt log rows of the deliveries it updated.
     const updated: Array<{ id: string }> = sqlRows(await tx.query(
-      `UPDATE webhook_deliveries d SET status = u.status, locked_until = NULL, last_status_code = u.status_code, last_error = u.error, updated_at = now(),
-         next_attempt_at = CASE WHEN u.status = 'pending' THEN now() + make_interval(secs => u.delay_ms / 1000) ELSE d.next_attempt_at END,
-         completed_at = CASE WHEN u.status = 'pending' THEN NULL ELSE now() END
-       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::float8[]) AS u(id, attempt_count, status, status_code, error, delay_ms)
-       WHERE d.id = u.id AND d.attempt_count = u.attempt_count AND d.status = 'pending' RETURNING d.id`,
-      [rows.map((r) => r.claimed.id), rows.map((r) => r.claimed.attemptNumber), rows.map((r) => r.status), rows.map((r) => r.result.statusCode ?? null), rows.map((r) => r.error), rows.map((r) => r.delayMs)],
+      `WITH u AS (
+         SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::int[], $5::text[], $6::float8[], $7::uuid[], $8::timestamptz[], $9::int[], $10::text[], $11::text[])
+           AS u(id, attempt_count, status, status_code, error, delay_ms, tenant_id, started_at, duration_ms, attempt_error, response_body)
+       ), updated AS (
+         UPDATE webhook_deliveries d SET status = u.status, locked_until = NULL, last_status_code = u.status_code, last_error = u.error, updated_at = now(),
+           next_attempt_at = CASE WHEN u.status = 'pending' THEN now() + make_interval(secs => u.delay_ms / 1000) ELSE d.next_attempt_at END,
+           completed_at = CASE WHEN u.status = 'pending' THEN NULL ELSE now() END
+         FROM u
+         WHERE d.id = u.id AND d.attempt_count = u.attempt_count AND d.status = 'pending' RETURNING d.id
+       ), logged AS (
+         INSERT INTO webhook_delivery_attempts (tenant_id, delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_body)
+         SELECT u.tenant_id, u.id, u.attempt_count, u.started_at, u.duration_ms, u.status_code, u.attempt_error, u.response_body FROM u JOIN updated ON updated.id = u.id
+       )
+       SELECT id FROM updated`,
+      [
+        rows.map((r) => r.claimed.id), rows.map((r) => r.claimed.attemptNumber), rows.map((r) => r.status), rows.map((r) => r.result.statusCode ?? null), rows.map((r) => r.error),
+        rows.map((r) => r.delayMs), rows.map((r) => r.claimed.tenantId), rows.map((r) => r.result.startedAt), rows.map((r) => r.result.durationMs),
+        rows.map((r) => r.result.error?.slice(0, STORED_ERROR_CHARS) ?? null), rows.map((r) => r.result.responseBody?.slice(0, STORED_RESPONSE_BODY_CHARS) ?? null),
+      ],
     ));
     const applied = new Set(updated.map((r) => r.id));
-    const logged = rows.filter((r) => applied.has(r.claimed.id));
-    if (logged.length > 0) {
-      await tx.query(
-        `INSERT INTO webhook_delivery_attempts (tenant_id, delivery_id, attempt_number, started_at, duration_ms, status_code, error, response_body)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::timestamptz[], $5::int[], $6::int[], $7::text[], $8::text[])`,
-        [
-          logged.map((r) => r.claimed.tenantId), logged.map((r) => r.claimed.id), logged.map((r) => r.claimed.attemptNumber), logged.map((r) => r.result.startedAt),
-          logged.map((r) => r.result.durationMs), logged.map((r) => r.result.statusCode ?? null), logged.map((r) => r.result.error?.slice(0, STORED_ERROR_CHARS) ?? null),
-          logged.map((r) => r.result.responseBody?.slice(0, STORED_RESPONSE_BODY_CHARS) ?? null),
-        ],
-      );
-    }
     return applied;
   }
 

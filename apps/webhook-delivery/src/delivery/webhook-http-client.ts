@@ -42,6 +42,7 @@ export class WebhookHttpClient implements OnApplicationShutdown {
     });
   }
 
+  /** `headers` is the caller's own object: the trace context headers are added to it. */
   async post(url: string, headers: Record<string, string>, body: string): Promise<AttemptResult> {
     const startedAt = new Date();
     const started = performance.now();
@@ -51,11 +52,14 @@ export class WebhookHttpClient implements OnApplicationShutdown {
     if (schemeProblem) return { startedAt, durationMs: 0, error: schemeProblem };
     const cap = this.config.WEBHOOK_RESPONSE_BODY_MAX_BYTES;
     const span = trace.getActiveSpan();
-    span?.setAttributes({ 'http.request.method': 'POST', 'server.address': new URL(url).hostname });
+    if (span) {
+      span.setAttributes({ 'http.request.method': 'POST', 'server.address': new URL(url).hostname });
+      Object.assign(headers, injectTraceContext());
+    }
     try {
       const res = await request(url, {
         method: 'POST',
-        headers: { ...headers, ...injectTraceContext() },
+        headers,
         body,
         dispatcher: this.agent,
         signal: AbortSignal.timeout(this.config.WEBHOOK_RESPONSE_TIMEOUT_MS),

@@ -73,7 +73,7 @@ export class AttemptDeliveryHandler implements ICommandHandler<AttemptDeliveryCo
   }
 
   /**
-   * One transaction for a batch of finished attempts: the attempts and outcomes (two statements),
+   * One transaction for a batch of finished attempts: the attempts and outcomes (one statement),
    * endpoint health (one statement for endpoints whose attempts all succeeded; the failure path,
    * rare, per attempt as before, with any disable), then the audit records, last.
    */
@@ -162,8 +162,8 @@ export class AttemptDeliveryHandler implements ICommandHandler<AttemptDeliveryCo
   private async send(delivery: ClaimedDelivery): Promise<AttemptResult> {
     let secrets: string[];
     try {
-      const sealed = await this.subscriptions.signingSecrets(delivery.tenantId, delivery.subscriptionId);
-      secrets = sealed.map((s) => this.vault.open(s.ciphertext, s.id));
+      // Read by the claim (DeliveryRepository.claimDue); opened ones come from the vault's cache.
+      secrets = delivery.signingSecrets.map((s) => this.vault.open(s.ciphertext, s.id));
     } catch (err) {
       // Nothing is sent unsigned: a missing or undecryptable secret is a failed attempt.
       return { startedAt: new Date(), durationMs: 0, error: `signing secret unavailable: ${err instanceof Error ? err.message : String(err)}` };
