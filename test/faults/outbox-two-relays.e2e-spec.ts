@@ -213,4 +213,39 @@ describe('two outbox relays on one database', () => {
     const a = await checkTopicAgainstOutbox('after restart');
     assert.equal(a.duplicates, duplicatesBefore, 'no further duplicates once both relays run cleanly');
   });
+
+  it('wakes its relay without a NOTIFY per write; NOTIFYs the lock holder only when another relay holds the lock', { timeout: 60_000 }, async () => {
+    const listener = new PgClient({ connectionString: db.url });
+    await listener.connect();
+    const notifications: string[] = [];
+    listener.on('notification', (n) => notifications.push(n.payload ?? ''));
+    await listener.query('LISTEN idsync_outbox');
+    const holder = new PgClient({ connectionString: db.url });
+    await holder.connect();
+    try {
+      // gw-b's relay is idle (10-minute poll, nothing NOTIFYs it): gw-a's relay always gets the lock.
+      for (let i = 0; i < 20; i++) assert.equal((await patchUser(scimA, users[i % USERS], ++patchNo)).status, 200);
+      await waitFor(async () => (await unpublishedCount(db.url)) === 0, { timeoutMs: 10_000, what: 'writes through gw-a relayed by its own wake-up' });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(notifications, [], 'no NOTIFY: neither in the write transactions nor from a relay that got the lock');
+
+      // Another relay mid-batch: the lock is held when gw-a's relay wakes after its commit.
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock($1::bigint)', [RELAY_LOCK_OBJID]);
+      assert.equal((await patchUser(scimA, users[0], ++patchNo)).status, 200);
+      await waitFor(() => notifications.length > 0, { timeoutMs: 5_000, what: "gw-a's relay NOTIFYing the lock holder" });
+      assert.ok(
+        notifications.every((p) => p !== ''),
+        'sent by a relay (its instance id as payload), outside the write transaction',
+      );
+      assert.equal(await unpublishedCount(db.url), 1, 'the row waits while the lock is held');
+      await holder.query('ROLLBACK');
+      // A real holder drains again on that NOTIFY; here the next write's wake-up publishes both rows.
+      assert.equal((await patchUser(scimA, users[1], ++patchNo)).status, 200);
+      await waitFor(async () => (await unpublishedCount(db.url)) === 0, { timeoutMs: 10_000, what: 'outbox drained once the lock is free' });
+    } finally {
+      await holder.end();
+      await listener.end();
+    }
+  });
 });
