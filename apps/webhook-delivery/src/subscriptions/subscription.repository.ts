@@ -79,7 +79,6 @@ const COLUMNS = 'id, tenant_id, url, event_types, description, enabled, disabled
 /** Subscriptions and their secrets. Every statement is scoped by tenant_id. */
 @Injectable()
 export class SubscriptionRepository {
-  private readonly secretLookups = new GroupCommit<{ tenantId: string; subscriptionId: string }, Array<{ id: string; ciphertext: string }>>((keys) => this.signingSecretsMany(keys));
 
   private readonly enabledLookups = new GroupCommit<string, Subscription[]>((tenantIds) => this.listEnabledMany(tenantIds));
 
@@ -239,31 +238,4 @@ export class SubscriptionRepository {
       [tenantId, subscriptionId, graceSeconds],
     );
   }
-
-  /**
-   * Encrypted secrets signing now, newest first (the current one, then any in their grace period).
-   * Concurrent attempts' lookups share one query (group commit): still read fresh for each attempt.
-   */
-  signingSecrets(tenantId: string, subscriptionId: string): Promise<Array<{ id: string; ciphertext: string }>> {
-    return this.secretLookups.submit({ tenantId, subscriptionId });
-  }
-
-  private async signingSecretsMany(keys: Array<{ tenantId: string; subscriptionId: string }>): Promise<Array<Array<{ id: string; ciphertext: string }>>> {
-    const rows: Array<{ tenant_id: string; subscription_id: string; id: string; ciphertext: string }> = await this.db.query(
-      `SELECT w.tenant_id, w.subscription_id, w.id, w.secret_ciphertext AS ciphertext FROM webhook_secrets w
-       JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[])) AS k(tenant_id, subscription_id) ON w.tenant_id = k.tenant_id AND w.subscription_id = k.subscription_id
-       WHERE w.expires_at IS NULL OR w.expires_at > now()
-       ORDER BY w.created_at DESC, w.id`,
-      [keys.map((k) => k.tenantId), keys.map((k) => k.subscriptionId)],
-    );
-    const bySubscription = new Map<string, Array<{ id: string; ciphertext: string }>>();
-    for (const r of rows) {
-      const key = `${r.tenant_id}/${r.subscription_id}`;
-      const list = bySubscription.get(key) ?? [];
-      list.push({ id: r.id, ciphertext: r.ciphertext });
-      bySubscription.set(key, list);
-    }
-    return keys.map((k) => bySubscription.get(`${k.tenantId.toLowerCase()}/${k.subscriptionId.toLowerCase()}`) ?? []);
-  }
-
 }
