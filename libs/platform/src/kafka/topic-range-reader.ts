@@ -155,6 +155,19 @@ async function consumeRanges(kafka: Kafka, admin: Admin, ranges: PartitionRange[
     );
     timer.unref();
   });
+  // The group starts at the earliest offsets; a range may start later. Seeking is only a shortcut
+  // (offsets below a range's start are skipped anyway), done on every join: a consumer that crashed
+  // while joining (a transient coordinator error on a new group) and rejoins seeks again, whereas a
+  // seek between kafkajs' crash and its restart would throw ("consumer#run must be called first").
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    for (const r of ranges) {
+      try {
+        consumer.seek({ topic: r.topic, partition: r.partition, offset: r.from.toString() });
+      } catch {
+        // Not in the group any more: the next join seeks.
+      }
+    }
+  });
   const start = async () => {
     await consumer.connect();
     if (stopped) return;
@@ -187,8 +200,6 @@ async function consumeRanges(kafka: Kafka, admin: Admin, ranges: PartitionRange[
         }
       },
     });
-    // The group starts at the earliest offsets; a range may start later.
-    for (const r of ranges) consumer.seek({ topic: r.topic, partition: r.partition, offset: r.from.toString() });
   };
   const starting = start();
   try {
