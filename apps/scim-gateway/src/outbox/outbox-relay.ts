@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client as PgClient, type Pool, type QueryResult } from 'pg';
-import { CompressionTypes, type Message, type Producer } from 'kafkajs';
+import type { Message, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { SpanKind, type Span } from '@opentelemetry/api';
-import { createKafkaClient, extractTraceContext, idsyncTracer, injectSpanContext, recordSpanError } from '@idsync/platform';
+import { compressionFor, createKafkaClient, extractTraceContext, idsyncTracer, injectSpanContext, recordSpanError } from '@idsync/platform';
 import { GatewayConfig } from '../config/gateway.config';
 import { OUTBOX_CHANNEL } from './outbox-writer';
 
@@ -18,12 +18,6 @@ interface OutboxRow {
   /** `traceparent`/`tracestate` of the write (NULL: untraced). */
   trace_context: Record<string, string> | null;
 }
-
-// Batches above this many bytes of JSON go out gzip-compressed: a group change record lists every
-// member (10,000 members: 1.5 MB). Smaller batches — nearly all — go uncompressed: kafkajs gzips on
-// libuv's thread pool, so compressing costs the gateway (and decompressing the worker) a thread
-// pool round trip plus an event-loop turn per batch, which waits behind HTTP work under load.
-const COMPRESS_ABOVE_BYTES = 64 * 1024;
 
 // One relay publishes at a time (a transaction-scoped advisory lock), so replicas never reorder
 // a resource's changes; the others wait as hot standbys. Batching keeps one relay fast enough.
@@ -274,7 +268,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       }));
       const bytes = messages.reduce((sum, m) => sum + (m.value as string).length, 0);
       try {
-        await this.producer.send({ topic, messages, acks: -1, compression: bytes > COMPRESS_ABOVE_BYTES ? CompressionTypes.GZIP : CompressionTypes.None });
+        await this.producer.send({ topic, messages, acks: -1, compression: compressionFor(bytes) });
       } catch (err) {
         for (const span of spans) recordSpanError(span, err);
         throw err;

@@ -1,12 +1,8 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { CompressionTypes, type Message, type Producer } from 'kafkajs';
-import { createKafkaClient, GroupCommit } from '@idsync/platform';
+import type { Message, Producer } from 'kafkajs';
+import { compressionFor, createKafkaClient, GroupCommit } from '@idsync/platform';
 import { WorkerConfig } from '../config/worker.config';
 import { splitIntoProduceRequests, type TopicMessages } from './produce-request-splitter';
-
-// Below this, gzip costs a zlib thread-pool round trip here and in every consumer for little gain
-// (one change's events are a few KB); above it (big groups, member fan-outs) it saves ~6x.
-const COMPRESS_ABOVE_BYTES = 64 * 1024;
 
 export type { TopicMessages } from './produce-request-splitter';
 
@@ -50,7 +46,7 @@ export class WorkerProducer implements OnApplicationShutdown {
     }
     const merged = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     for (const { topicMessages, bytes } of splitIntoProduceRequests(merged)) {
-      await producer.sendBatch({ topicMessages, acks: -1, compression: bytes > COMPRESS_ABOVE_BYTES ? CompressionTypes.GZIP : CompressionTypes.None });
+      await producer.sendBatch({ topicMessages, acks: -1, compression: compressionFor(bytes) });
     }
     return batches.map(() => undefined);
   }
