@@ -129,12 +129,6 @@ export class AuditChainer {
       if (linked < limit) return total;
     }
   }
-
-  /** How many records wait to be chained, and since when (monitoring; the verifier reports them per chain). */
-  static async pending(db: SqlRunner): Promise<{ count: number; oldestOccurredAt: Date | null }> {
-    const [row] = (await db.query('SELECT count(*)::int AS count, min(occurred_at) AS oldest FROM audit_log WHERE seq IS NULL')) as Array<{ count: number; oldest: Date | null }>;
-    return { count: row.count, oldestOccurredAt: row.oldest };
-  }
 }
 
 /**
